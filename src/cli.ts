@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from './config/errors.js';
+import { loadConfig } from './config/load.js';
+import { argumentsFromText, callTool, findTool } from './invoke.js';
+import { log, setLogLevel } from './log.js';
+import { ToolRegistry } from './registry.js';
+import { renderResult } from './render.js';
+import { startShim } from './server.js';
+import { VERSION } from './version.js';
+
+/** The CLI only parses flags and hands plain options to the code that runs. */
+
+interface ConfigOption {
+  config?: string;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return port;
+}
+
+async function serve(options: ConfigOption & { host?: string; port?: number }): Promise<void> {
+  const { config, source } = loadConfig(options.config);
+  const host = options.host ?? process.env.HOST ?? config.server.host;
+  const port = options.port ?? (process.env.PORT ? parsePort(process.env.PORT) : config.server.port);
+  const shim = await startShim(config, { host, port });
+  log.info('listening', { url: shim.url, config: source, tools: shim.registry.list().length, version: VERSION });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    shim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Starts the upstreams of the config for a one-shot command, and always closes them. */
+async function withRegistry<T>(configFile: string | undefined, run: (registry: ToolRegistry) => Promise<T>): Promise<T> {
+  const { config } = loadConfig(configFile);
+  const registry = ToolRegistry.fromConfig(config);
+  try {
+    await registry.start();
+    return await run(registry);
+  } finally {
+    await registry.close();
+  }
+}
+
+async function listTools(options: ConfigOption & { json?: boolean }): Promise<void> {
+  await withRegistry(options.config, async (registry) => {
+    const tools = registry.list().map((tool) => ({
+      name: tool.name,
+      upstream: tool.upstream.name,
+      description: tool.definition.description ?? '',
+      inputSchema: tool.definition.inputSchema,
+    }));
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(tools, null, 2)}\n`);
+      return;
+    }
+    const width = Math.max(4, ...tools.map((tool) => tool.name.length));
+    const upstreamWidth = Math.max(8, ...tools.map((tool) => tool.upstream.length));
+    const lines = tools.map((tool) => `${tool.name.padEnd(width)}  ${tool.upstream.padEnd(upstreamWidth)}  ${tool.description.split('\n')[0]}`);
+    process.stdout.write(`${['TOOL'.padEnd(width) + '  ' + 'UPSTREAM'.padEnd(upstreamWidth) + '  DESCRIPTION', ...lines].join('\n')}\n`);
+  });
+}
+
+async function callOnce(toolName: string, text: string, options: ConfigOption): Promise<void> {
+  await withRegistry(options.config, async (registry) => {
+    const tool = findTool(registry, toolName);
+    const result = await callTool(tool, argumentsFromText(tool, text));
+    process.stdout.write(`${renderResult(result)}\n`);
+    if (result.isError) process.exitCode = 1;
+  });
+}
+
+/** Errors end the command with their message only: no stack traces for users. */
+function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try {
+      await action(...args);
+    } catch (err) {
+      const prefix = err instanceof ConfigError ? 'configuration error: ' : '';
+      process.stderr.write(`mcp-model-shim: ${prefix}${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(err instanceof ConfigError ? 2 : 1);
+    }
+  };
+}
+
+const program = new Command()
+  .name('mcp-model-shim')
+  .description('Serve every MCP tool as an OpenAI-compatible chat model.')
+  .version(VERSION);
+
+program
+  .command('serve', { isDefault: true })
+  .description('start the HTTP server')
+  .option('-c, --config <file>', 'config file (default: ./mcp-model-shim.yaml, else the embedded default)')
+  .option('--host <host>', 'address to bind (env HOST; default 127.0.0.1)')
+  .option('-p, --port <port>', 'port to listen on (env PORT; default 8080)', parsePort)
+  .action(run(serve));
+
+program
+  .command('tools')
+  .description('list every exposed tool, its upstream and description')
+  .option('-c, --config <file>', 'config file')
+  .option('--json', 'print JSON, with input schemas')
+  .hook('preAction', () => setLogLevel(process.env.LOG_LEVEL ?? 'warn'))
+  .action(run(listTools));
+
+program
+  .command('call')
+  .description("call one tool the way a chat request would: TEXT follows the same rules as a user message")
+  .argument('<tool>', 'tool name')
+  .argument('[text]', 'arguments: a JSON object, or plain text for a single-parameter tool', '')
+  .option('-c, --config <file>', 'config file')
+  .hook('preAction', () => setLogLevel(process.env.LOG_LEVEL ?? 'warn'))
+  .action(run(callOnce));
+
+void program.parseAsync();

@@ -1,0 +1,33 @@
+import express, { type Express } from 'express';
+import type { ToolRegistry } from '../registry.js';
+import { errorHandler, routeNotFound } from './error-handler.js';
+import { requestLog } from './request-log.js';
+import { adapterRoutes } from './routes/adapter.js';
+import { chatCompletions } from './routes/chat.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+
+export interface AppOptions {
+  /** Interval of `: keep-alive` comments while a streamed call runs. */
+  keepAliveMs?: number;
+}
+
+const BODY_LIMIT = '1mb';
+
+/** The HTTP face of the shim: OpenAI routes, the REST adapter's routes, health. */
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000 }: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLog());
+  // Any content type is read as JSON: some clients omit the header, and the body must be JSON anyway.
+  app.use(express.json({ limit: BODY_LIMIT, type: () => true }));
+  const chat = chatCompletions(registry, { keepAliveMs });
+  app.post(['/tools/:name/chat/completions', '/tools/:name/v1/chat/completions'], chat);
+  app.post(['/v1/chat/completions', '/chat/completions'], chat);
+  app.use(modelRoutes(registry));
+  app.use(adapterRoutes(registry));
+  app.use(healthRoutes(registry));
+  app.use(routeNotFound());
+  app.use(errorHandler());
+  return app;
+}

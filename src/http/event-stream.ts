@@ -1,0 +1,54 @@
+import type { Response } from 'express';
+
+/**
+ * Server-sent events for a streamed completion. Headers go out lazily, at the first event or
+ * keep-alive, so a call that fails fast still gets a proper HTTP error status.
+ */
+export class EventStream {
+  private timer: NodeJS.Timeout;
+  private opened = false;
+
+  constructor(
+    private readonly res: Response,
+    keepAliveMs: number,
+  ) {
+    // Comments keep LiteLLM's and proxies' read timeouts from firing while a slow tool runs.
+    this.timer = setInterval(() => this.write(': keep-alive\n\n'), keepAliveMs);
+    this.timer.unref();
+  }
+
+  get started(): boolean {
+    return this.opened;
+  }
+
+  send(data: object): void {
+    this.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Ends the stream with `data: [DONE]`. */
+  end(): void {
+    this.stop();
+    this.write('data: [DONE]\n\n');
+    this.res.end();
+  }
+
+  /** Stops keep-alives without writing anything (the response is handled elsewhere). */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private write(text: string): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (!this.opened) {
+      this.res.status(200).set({
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      this.res.flushHeaders();
+      this.opened = true;
+    }
+    this.res.write(text);
+  }
+}

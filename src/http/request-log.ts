@@ -1,0 +1,29 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { log } from '../log.js';
+import type { RegisteredTool } from '../registry.js';
+
+/** Records which tool and upstream a request is for, for its log line. */
+export function noteCall(res: Response, tool: RegisteredTool): void {
+  res.locals.tool = tool.name;
+  res.locals.upstream = tool.upstream.name;
+}
+
+/** One log line per request: path, tool, upstream, status, milliseconds. */
+export function requestLog(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    res.on('close', () => {
+      const { tool, upstream, streamErrorStatus, error } = res.locals;
+      log.info('request', {
+        method: req.method,
+        path: req.path,
+        tool,
+        upstream,
+        status: res.writableFinished ? (streamErrorStatus ?? res.statusCode) : 499,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(error ? { error } : {}),
+      });
+    });
+    next();
+  };
+}

@@ -1,0 +1,28 @@
+import { Router } from 'express';
+import { findTool } from '../../invoke.js';
+import type { RegisteredTool, ToolRegistry } from '../../registry.js';
+
+const STARTED = Math.floor(Date.now() / 1000);
+
+function modelObject(tool: RegisteredTool) {
+  return { id: tool.name, object: 'model', created: STARTED, owned_by: tool.upstream.name };
+}
+
+function modelList(tools: readonly RegisteredTool[]) {
+  return { object: 'list', data: tools.map(modelObject) };
+}
+
+/** OpenAI's model listing, one model per tool; `/tools/:name/…` lists that one tool (LiteLLM probes `{api_base}/v1/models`). */
+export function modelRoutes(registry: ToolRegistry): Router {
+  const router = Router();
+  router.get(['/v1/models', '/models'], (_req, res) => {
+    res.json(modelList(registry.list()));
+  });
+  router.get(['/v1/models/:id', '/models/:id'], (req, res) => {
+    res.json(modelObject(findTool(registry, String(req.params.id))));
+  });
+  router.get(['/tools/:name/v1/models', '/tools/:name/models'], (req, res) => {
+    res.json(modelList([findTool(registry, String(req.params.name))]));
+  });
+  return router;
+}

@@ -1,0 +1,19 @@
+import winston from 'winston';
+
+/**
+ * One JSON logger for the process. Everything goes to stderr so that stdout stays clean for
+ * CLI output (`tools --json`, `call`).
+ */
+export const log = winston.createLogger({
+  level: process.env.LOG_LEVEL ?? 'info',
+  format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+  transports: [
+    new winston.transports.Console({
+      stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
+    }),
+  ],
+});
+
+export function setLogLevel(level: string | undefined): void {
+  if (level) log.level = level;
+}

@@ -1,0 +1,91 @@
+import { RequestError } from '../errors.js';
+import { describeParameters, exampleArguments, properties, requiredNames } from '../tool-help.js';
+import type { ToolDefinition } from '../upstreams/types.js';
+
+// The first fenced block, whatever its language tag (```json, ```sql, ```).
+const FENCE = /```[^\n`]*\n([\s\S]*?)\n?[ \t]*```/;
+
+/**
+ * Turns the text of a user message into a tool's arguments:
+ * - a fenced block counts as its inside;
+ * - a JSON object is the arguments; `{"arguments": {...}}` is unwrapped when the tool has no
+ *   parameter called `arguments`;
+ * - plain text fills the one parameter it can unambiguously mean;
+ * - empty text is `{}` for a tool that requires nothing.
+ */
+export function textToArguments(text: string, tool: ToolDefinition): Record<string, unknown> {
+  const inner = (FENCE.exec(text)?.[1] ?? text).trim();
+  if (inner.startsWith('{')) return unwrap(parseObject(inner, tool), tool);
+  if (inner === '') {
+    if (requiredNames(tool.inputSchema).length === 0) return {};
+    throw argumentsError(tool, 'the user message is empty');
+  }
+  const target = plainTextTarget(tool.inputSchema);
+  if (target === undefined) {
+    throw argumentsError(tool, 'the user message is plain text, but this tool needs a JSON object of arguments');
+  }
+  return { [target]: inner };
+}
+
+/** Checks arguments against the tool's compiled schema validator, if it has one. */
+export function checkArguments(args: Record<string, unknown>, tool: ToolDefinition, validate?: (args: Record<string, unknown>) => string[]): void {
+  const problems = validate?.(args) ?? [];
+  if (problems.length > 0) throw argumentsError(tool, problems.join('; '));
+}
+
+/** A 400 whose message says what was wrong, what the tool is, what it takes and what works. */
+export function argumentsError(tool: ToolDefinition, problem: string): RequestError {
+  const example = JSON.stringify({
+    model: tool.name,
+    messages: [{ role: 'user', content: JSON.stringify(exampleArguments(tool.inputSchema)) }],
+  });
+  const message = [
+    `Invalid arguments for tool "${tool.name}": ${problem}.`,
+    tool.description ? `Tool: ${tool.description}` : undefined,
+    `Parameters:\n${describeParameters(tool.inputSchema)}`,
+    `Send the arguments as a JSON object in the last user message, for example:\n${example}`,
+  ]
+    .filter((line) => line !== undefined)
+    .join('\n');
+  return new RequestError(message, 'messages', 'invalid_arguments');
+}
+
+function parseObject(json: string, tool: ToolDefinition): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw argumentsError(tool, `the user message looks like JSON but does not parse (${(err as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw argumentsError(tool, 'the arguments must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** `{"arguments": {...}}` is the REST adapter's body shape, pasted as is. */
+function unwrap(value: Record<string, unknown>, tool: ToolDefinition): Record<string, unknown> {
+  const keys = Object.keys(value);
+  const inner = value.arguments;
+  const takesArguments = Object.hasOwn(properties(tool.inputSchema), 'arguments');
+  if (keys.length === 1 && keys[0] === 'arguments' && !takesArguments && inner !== null && typeof inner === 'object' && !Array.isArray(inner)) {
+    return inner as Record<string, unknown>;
+  }
+  return value;
+}
+
+/** The parameter plain text can only mean: the one required string, or the only parameter. */
+function plainTextTarget(schema: Record<string, unknown>): string | undefined {
+  const props = properties(schema);
+  const required = requiredNames(schema);
+  if (required.length === 1 && acceptsString(props[required[0]!])) return required[0];
+  const names = Object.keys(props);
+  if (required.length === 0 && names.length === 1 && acceptsString(props[names[0]!])) return names[0];
+  return undefined;
+}
+
+function acceptsString(prop: { type?: string | string[] } | undefined): boolean {
+  const type = prop?.type;
+  if (type === undefined) return prop !== undefined;
+  return Array.isArray(type) ? type.includes('string') : type === 'string';
+}

@@ -1,0 +1,49 @@
+/**
+ * Upstream failures, sorted by the one question that matters to a caller: may the tool have run?
+ * These know nothing about HTTP; `openai/errors.ts` maps them to statuses.
+ */
+export abstract class UpstreamError extends Error {
+  abstract readonly mayHaveRun: boolean;
+  constructor(
+    readonly upstream: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The call never reached the server: it is down, starting, or refused the connection. */
+export class UpstreamUnavailableError extends UpstreamError {
+  override name = 'UpstreamUnavailableError';
+  readonly mayHaveRun = false;
+}
+
+/** The server refused the call before running it (for example, arguments it rejects). */
+export class UpstreamRejectedError extends UpstreamError {
+  override name = 'UpstreamRejectedError';
+  readonly mayHaveRun = false;
+}
+
+/** The call was sent and then failed or was lost: it may have run. */
+export class UpstreamFailedError extends UpstreamError {
+  override name = 'UpstreamFailedError';
+  readonly mayHaveRun = true;
+}
+
+/** No answer within the tool's time limit: it may still be running. */
+export class UpstreamTimeoutError extends UpstreamError {
+  override name = 'UpstreamTimeoutError';
+  readonly mayHaveRun = true;
+  constructor(upstream: string, readonly timeoutMs: number) {
+    super(upstream, `upstream "${upstream}" did not answer within ${timeoutMs / 1000} s`);
+  }
+}
+
+/** The HTTP client went away and the call was cancelled; nobody is waiting for an answer. */
+export class CallCancelledError extends UpstreamError {
+  override name = 'CallCancelledError';
+  readonly mayHaveRun = true;
+  constructor(upstream: string) {
+    super(upstream, `call to upstream "${upstream}" was cancelled by the client`);
+  }
+}

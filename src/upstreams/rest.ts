@@ -1,0 +1,166 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { RestServerConfig } from '../config/types.js';
+import { log } from '../log.js';
+import { Reconnector } from './backoff.js';
+import {
+  CallCancelledError,
+  UpstreamFailedError,
+  UpstreamRejectedError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  type UpstreamError,
+} from './errors.js';
+import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth } from './types.js';
+
+/** Errors that prove the request never reached the server. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const LIST_TIMEOUT_MS = 30_000;
+
+/** The field report's REST adapter: `GET /tools`, `POST /tools/{name}` with `{"arguments"}`. */
+export class RestUpstream implements Upstream {
+  readonly kind = 'rest';
+  onToolsChanged?: () => void;
+  private readonly http: AxiosInstance;
+  private readonly reconnector: Reconnector;
+
+  constructor(
+    readonly name: string,
+    config: RestServerConfig,
+  ) {
+    this.http = axios.create({
+      baseURL: config.url.replace(/\/+$/, ''),
+      headers: { ...config.headers, 'content-type': 'application/json' },
+      httpAgent: new http.Agent({ keepAlive: true }),
+      httpsAgent: new https.Agent({ keepAlive: true }),
+      // Statuses are interpreted below; axios must not turn them into exceptions.
+      validateStatus: () => true,
+      // No redirects: an upstream address comes from configuration only.
+      maxRedirects: 0,
+    });
+    this.reconnector = new Reconnector(name, async () => {
+      await this.listTools();
+      this.onToolsChanged?.();
+    });
+  }
+
+  async listTools(): Promise<ToolDefinition[]> {
+    let response: AxiosResponse;
+    try {
+      response = await this.http.get('/tools', { timeout: LIST_TIMEOUT_MS });
+    } catch (err) {
+      const reason = networkReason(err);
+      this.reconnector.failed(reason);
+      throw new UpstreamUnavailableError(this.name, `upstream "${this.name}" is not reachable: ${reason}`);
+    }
+    if (response.status !== 200) {
+      const reason = `GET /tools answered HTTP ${response.status}`;
+      this.reconnector.failed(reason);
+      throw new UpstreamUnavailableError(this.name, `upstream "${this.name}": ${reason}`);
+    }
+    this.reconnector.ready();
+    return parseToolList(response.data, this.name);
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal }: CallOptions): Promise<CallToolResult> {
+    let response: AxiosResponse;
+    try {
+      response = await this.http.post(`/tools/${encodeURIComponent(name)}`, { arguments: args }, { timeout: timeoutMs, signal });
+    } catch (err) {
+      throw this.callFailure(err, timeoutMs, signal);
+    }
+    const { status, data } = response;
+    if (status >= 200 && status < 300) return normalizeResult(data, this.name);
+    const detail = errorText(data);
+    if (status === 400 || status === 404 || status === 422) {
+      throw new UpstreamRejectedError(this.name, `upstream "${this.name}" rejected the call (HTTP ${status})${detail ? `: ${detail}` : ''}`);
+    }
+    throw new UpstreamFailedError(this.name, `upstream "${this.name}" failed (HTTP ${status})${detail ? `: ${detail}` : ''}`);
+  }
+
+  health(): UpstreamHealth {
+    return this.reconnector.health();
+  }
+
+  async close(): Promise<void> {
+    this.reconnector.close();
+    for (const agent of [this.http.defaults.httpAgent, this.http.defaults.httpsAgent] as (http.Agent | undefined)[]) {
+      agent?.destroy();
+    }
+  }
+
+  private callFailure(err: unknown, timeoutMs: number, signal?: AbortSignal): UpstreamError {
+    if (signal?.aborted || axios.isCancel(err)) return new CallCancelledError(this.name);
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return new UpstreamTimeoutError(this.name, timeoutMs);
+    const reason = networkReason(err);
+    if (NOT_SENT_CODES.has(code)) {
+      this.reconnector.failed(reason);
+      return new UpstreamUnavailableError(this.name, `upstream "${this.name}" is not reachable: ${reason}`);
+    }
+    return new UpstreamFailedError(this.name, `upstream "${this.name}" dropped the call (${reason}); the tool may have run`);
+  }
+}
+
+/** Accepts a bare array or `{"tools": [...]}`, with `inputSchema` or `input_schema`. */
+export function parseToolList(data: unknown, upstream: string): ToolDefinition[] {
+  const list = Array.isArray(data) ? data : (data as { tools?: unknown } | null)?.tools;
+  if (!Array.isArray(list)) throw new UpstreamUnavailableError(upstream, `upstream "${upstream}": GET /tools did not return a tool list`);
+  const tools: ToolDefinition[] = [];
+  for (const item of list as Record<string, unknown>[]) {
+    if (typeof item?.name !== 'string' || item.name === '') {
+      log.warn('skipping a tool without a name', { upstream });
+      continue;
+    }
+    const schema = item.inputSchema ?? item.input_schema;
+    tools.push({
+      name: item.name,
+      description: typeof item.description === 'string' ? item.description : undefined,
+      inputSchema: isObject(schema) ? schema : { type: 'object' },
+      annotations: isObject(item.annotations) ? item.annotations : undefined,
+    });
+  }
+  return tools;
+}
+
+/** Accepts a raw `CallToolResult`, `{"result": ...}`, a JSON-RPC envelope, or any JSON value. */
+export function normalizeResult(data: unknown, upstream: string): CallToolResult {
+  if (isObject(data) && 'jsonrpc' in data) {
+    if (isObject(data.error)) {
+      throw new UpstreamFailedError(upstream, `upstream "${upstream}" answered with an error: ${errorText(data)}`);
+    }
+    return normalizeResult(data.result, upstream);
+  }
+  if (hasContent(data)) return data as CallToolResult;
+  // `{"result": CallToolResult}` or `{"result": value}` alone; other objects are the tool's own data.
+  if (isObject(data) && 'result' in data && (hasContent(data.result) || Object.keys(data).length === 1)) {
+    return normalizeResult(data.result, upstream);
+  }
+  if (typeof data === 'string') return { content: [{ type: 'text', text: data }] };
+  return { content: [{ type: 'text', text: JSON.stringify(data ?? null, null, 2) }] };
+}
+
+function errorText(data: unknown): string {
+  if (typeof data === 'string') return data.slice(0, 500);
+  if (!isObject(data)) return '';
+  const error = data.error;
+  if (typeof error === 'string') return error;
+  if (isObject(error) && typeof error.message === 'string') return error.message;
+  if (typeof data.message === 'string') return data.message;
+  return '';
+}
+
+function networkReason(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  // axios messages can carry the URL; the code alone is safe to show.
+  return code ?? message?.split('\n')[0] ?? 'network error';
+}
+
+function hasContent(value: unknown): boolean {
+  return isObject(value) && Array.isArray(value.content);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,42 @@
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+
+export type { CallToolResult };
+
+/** A tool as its upstream describes it, whatever the transport. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+  annotations?: ToolAnnotations;
+}
+
+export type UpstreamState = 'connecting' | 'ready' | 'down';
+
+export interface UpstreamHealth {
+  state: UpstreamState;
+  /** How many times the connection was re-established after a failure. */
+  restarts: number;
+  /** The last failure, already free of secrets. */
+  lastError?: string;
+}
+
+export interface CallOptions {
+  timeoutMs: number;
+  /** Aborted when the HTTP client goes away; the upstream call is cancelled. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One MCP server, whatever the transport. Implementations keep their own connection alive and
+ * call `onToolsChanged` whenever the tool list may differ from the last one read (reconnects).
+ */
+export interface Upstream {
+  readonly name: string;
+  readonly kind: 'stdio' | 'rest';
+  onToolsChanged?: () => void;
+  /** Connects if needed and reads the whole tool list. */
+  listTools(): Promise<ToolDefinition[]>;
+  callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult>;
+  health(): UpstreamHealth;
+  close(): Promise<void>;
+}
