@@ -11,6 +11,7 @@ const config: Config = {
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  setupFiles: ['<rootDir>/tests/helpers/quiet-logs.ts'],
   testTimeout: 30_000,
   // Real child processes and servers: keep the 2-core machine from thrashing.
   maxWorkers: 2,

@@ -6,7 +6,7 @@ import type { Upstream } from './types.js';
 /** Builds the upstream for one `mcpServers` entry. */
 export function createUpstream(name: string, config: ServerConfig): Upstream {
   if (config.type === 'rest') return new RestUpstream(name, config);
-  return new StdioUpstream(name, config, timeoutMs(config));
+  return new StdioUpstream(name, config);
 }
 
 export function timeoutMs(config: ServerConfig): number {

@@ -11,6 +11,9 @@ import { UpstreamUnavailableError } from './errors.js';
 import { listAllTools, translateCallError } from './mcp-client.js';
 import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth } from './types.js';
 
+/** Start-up and listing have their own limit: `timeoutSeconds` is about tool calls. */
+const SETUP_TIMEOUT_MS = 30_000;
+
 /** An MCP server run as one long-lived child process, restarted with back-off when it exits. */
 export class StdioUpstream implements Upstream {
   readonly kind = 'stdio';
@@ -23,7 +26,6 @@ export class StdioUpstream implements Upstream {
   constructor(
     readonly name: string,
     private readonly config: StdioServerConfig,
-    private readonly timeoutMs: number,
   ) {
     this.reconnector = new Reconnector(name, async () => {
       await this.connect();
@@ -33,7 +35,7 @@ export class StdioUpstream implements Upstream {
 
   async listTools(): Promise<ToolDefinition[]> {
     const client = await this.connect();
-    return listAllTools(client, this.name, this.timeoutMs);
+    return listAllTools(client, this.name, SETUP_TIMEOUT_MS);
   }
 
   async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal }: CallOptions): Promise<CallToolResult> {
@@ -84,7 +86,7 @@ export class StdioUpstream implements Upstream {
     client.onclose = () => this.lost(client);
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => this.onToolsChanged?.());
     try {
-      await client.connect(transport, { timeout: this.timeoutMs });
+      await client.connect(transport, { timeout: SETUP_TIMEOUT_MS });
     } catch (err) {
       await client.close().catch(() => undefined);
       const reason = `could not start "${command}": ${err instanceof Error ? err.message : String(err)}`;

@@ -1,0 +1,31 @@
+import OpenAI from 'openai';
+import type { ShimConfig } from '../../src/config/types.js';
+import { startShim, type RunningShim } from '../../src/server.js';
+import { TEST_SERVER } from '../fixtures/rest-adapter.js';
+
+/** The test MCP server over stdio, as a config entry. */
+export function stdioTestServer(extra: Record<string, unknown> = {}) {
+  return { command: process.execPath, args: [TEST_SERVER], ...extra };
+}
+
+/** A shim on a free loopback port. */
+export function startTestShim(mcpServers: ShimConfig['mcpServers'], keepAliveMs?: number): Promise<RunningShim> {
+  return startShim({ server: { host: '127.0.0.1', port: 0 }, mcpServers }, { host: '127.0.0.1', port: 0, keepAliveMs });
+}
+
+/** The official openai client pointed at a tool exactly as LiteLLM does: `api_base` = `/tools/<name>`. */
+export function clientForTool(shim: RunningShim, tool: string): OpenAI {
+  return new OpenAI({ baseURL: `${shim.url}/tools/${tool}`, apiKey: 'dummy-key', maxRetries: 0 });
+}
+
+/** The seed request's user message, from the field report. */
+export const SEED_ARGUMENTS = { operation: 'select', query: 'SELECT 1' };
+
+/** Polls until `check` holds (for background recovery), failing after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,156 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../../src/config/errors.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import type { StdioServerConfig } from '../../src/config/types.js';
+
+/** The ConfigError message `fn` throws. */
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+describe('parseConfig', () => {
+  test('a YAML file loads, with server defaults 127.0.0.1:8080', () => {
+    const yaml = `
+mcpServers:
+  postgres:
+    type: rest
+    url: http://mcp-postgresql:8080
+    headers: { Authorization: Bearer x }
+    timeoutSeconds: 30
+  files:
+    command: npx
+    args: ["-y", "@modelcontextprotocol/server-filesystem", "/data"]
+    tools: { include: ["read_*"], exclude: ["*write*"] }
+`;
+    expect(parseConfig(yaml, {})).toEqual({
+      server: { host: '127.0.0.1', port: 8080 },
+      mcpServers: {
+        postgres: { type: 'rest', url: 'http://mcp-postgresql:8080', headers: { Authorization: 'Bearer x' }, timeoutSeconds: 30 },
+        files: {
+          command: 'npx',
+          args: ['-y', '@modelcontextprotocol/server-filesystem', '/data'],
+          tools: { include: ['read_*'], exclude: ['*write*'] },
+        },
+      },
+    });
+  });
+
+  test('a Claude Desktop style JSON file loads', () => {
+    const json = JSON.stringify({ mcpServers: { fs: { command: 'npx', args: ['-y', 'server-fs'], env: { ROOT: '/tmp' } } } });
+    expect(parseConfig(json, {})).toEqual({
+      server: { host: '127.0.0.1', port: 8080 },
+      mcpServers: { fs: { command: 'npx', args: ['-y', 'server-fs'], env: { ROOT: '/tmp' } } },
+    });
+  });
+
+  test('${VAR} and ${VAR:-default} are replaced from the environment', () => {
+    const yaml = `
+server:
+  host: \${HOST:-0.0.0.0}
+mcpServers:
+  pg:
+    type: rest
+    url: http://\${PG_HOST}:\${PG_PORT:-8080}/
+    headers: { Authorization: "Bearer \${TOKEN}" }
+`;
+    const config = parseConfig(yaml, { PG_HOST: 'db', TOKEN: 's3cret' });
+    expect(config.server.host).toBe('0.0.0.0');
+    expect(config.mcpServers.pg).toEqual({ type: 'rest', url: 'http://db:8080/', headers: { Authorization: 'Bearer s3cret' } });
+  });
+
+  test('$${ stays a literal ${', () => {
+    const config = parseConfig('mcpServers:\n  a:\n    command: echo\n    args: ["$${HOME}", "$${X:-y}"]\n', { HOME: '/root', X: 'set' });
+    expect(config.mcpServers.a).toEqual({ command: 'echo', args: ['${HOME}', '${X:-y}'] });
+  });
+
+  test('an unset variable without default names the path and the variable', () => {
+    expect(configError(() => parseConfig('mcpServers:\n  pg:\n    command: x\n    env:\n      TOKEN: ${PG_TOKEN}\n', {}))).toBe(
+      'mcpServers.pg.env.TOKEN: environment variable PG_TOKEN is not set (use ${PG_TOKEN:-default} for a fallback)',
+    );
+  });
+
+  test('port "${PORT:-9000}" becomes the number 9000', () => {
+    const yaml = 'server:\n  port: "${PORT:-9000}"\nmcpServers: {}\n';
+    expect(parseConfig(yaml, {}).server).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(parseConfig(yaml, { PORT: '9100' }).server.port).toBe(9100);
+  });
+
+  test('an unknown key names its path', () => {
+    expect(configError(() => parseConfig('mcpServers:\n  files:\n    comand: npx\n', {}))).toContain('mcpServers.files: unknown key "comand"');
+  });
+
+  test('a value of the wrong type names its path', () => {
+    expect(configError(() => parseConfig('mcpServers:\n  files:\n    command: npx\n    args: "-y server"\n', {}))).toBe(
+      'mcpServers.files.args: must be array',
+    );
+    expect(configError(() => parseConfig('server:\n  port: 99999\nmcpServers: {}\n', {}))).toBe('server.port: must be <= 65535');
+  });
+
+  test('an unknown server type lists the allowed values', () => {
+    expect(configError(() => parseConfig('mcpServers:\n  remote:\n    type: streamable\n    url: https://x\n', {}))).toContain(
+      'mcpServers.remote.type: must be one of stdio, rest',
+    );
+  });
+
+  test('a rest entry without url is refused', () => {
+    expect(configError(() => parseConfig('mcpServers:\n  pg:\n    type: rest\n', {}))).toBe('mcpServers.pg: missing required key "url"');
+    expect(configError(() => parseConfig('mcpServers:\n  pg:\n    type: rest\n    url: ftp://x\n', {}))).toBe(
+      'mcpServers.pg.url: must be an http:// or https:// URL',
+    );
+  });
+
+  test('a document without mcpServers, or that is not a mapping, is refused', () => {
+    expect(configError(() => parseConfig('server: {}\n', {}))).toBe('(root): missing required key "mcpServers"');
+    expect(configError(() => parseConfig('- a\n- b\n', {}))).toBe('the config must be a mapping with an `mcpServers` key');
+    expect(configError(() => parseConfig('mcpServers: [', {}))).toMatch(/^not valid YAML or JSON: /);
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'shim-config-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('without a file or ./mcp-model-shim.yaml it is the embedded default, without get-env', () => {
+    const { config, source } = loadConfig(undefined, {}, dir);
+    expect(source).toBe('embedded default');
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(Object.keys(config.mcpServers)).toEqual(['everything']);
+    const everything = config.mcpServers.everything as StdioServerConfig;
+    expect(everything.command).toBe(process.execPath);
+    expect(existsSync(everything.args?.[0] ?? '')).toBe(true);
+    const include = everything.tools?.include ?? [];
+    expect(include).toContain('echo');
+    expect(include).not.toContain('get-env');
+  });
+
+  test('./mcp-model-shim.yaml in the working directory is picked up', () => {
+    writeFileSync(path.join(dir, 'mcp-model-shim.yaml'), 'server:\n  port: ${PORT}\nmcpServers:\n  a:\n    command: x\n');
+    const { config, source } = loadConfig(undefined, { PORT: '8181' }, dir);
+    expect(source).toBe(path.join(dir, 'mcp-model-shim.yaml'));
+    expect(config).toEqual({ server: { host: '127.0.0.1', port: 8181 }, mcpServers: { a: { command: 'x' } } });
+  });
+
+  test('a problem in the file is prefixed with its path', () => {
+    writeFileSync(path.join(dir, 'shim.json'), '{"mcpServers": {"a": {"comand": "x"}}}');
+    expect(configError(() => loadConfig('shim.json', {}, dir))).toBe(
+      `${path.join(dir, 'shim.json')}: mcpServers.a: missing required key "command"; mcpServers.a: unknown key "comand"`,
+    );
+  });
+
+  test('a missing file is a ConfigError naming it', () => {
+    expect(configError(() => loadConfig('nope.yaml', {}, dir))).toBe(`cannot read config file ${path.join(dir, 'nope.yaml')}: ENOENT`);
+  });
+});

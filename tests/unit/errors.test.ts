@@ -1,0 +1,83 @@
+import { RequestError, UnknownToolError } from '../../src/errors.js';
+import { toErrorResponse } from '../../src/openai/errors.js';
+import {
+  CallCancelledError,
+  UpstreamFailedError,
+  UpstreamRejectedError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '../../src/upstreams/errors.js';
+
+describe('toErrorResponse', () => {
+  test('a RequestError is a 400 in OpenAI shape with its param and code', () => {
+    expect(toErrorResponse(new RequestError('bad arguments', 'messages', 'invalid_arguments'))).toEqual({
+      status: 400,
+      body: { error: { message: 'bad arguments', type: 'invalid_request_error', param: 'messages', code: 'invalid_arguments' } },
+      headers: {},
+    });
+  });
+
+  test('an unknown tool is a 404 model_not_found with suggestions', () => {
+    const response = toErrorResponse(new UnknownToolError('pg_exec', ['pg_execute_query']));
+    expect(response.status).toBe(404);
+    expect(response.body.error).toEqual({
+      message: 'The model (tool) "pg_exec" does not exist. Did you mean "pg_execute_query"? GET /v1/models lists every tool.',
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'model_not_found',
+    });
+  });
+
+  test.each([
+    ['unavailable', new UpstreamUnavailableError('pg', 'upstream "pg" is down'), 502, 'upstream_error', 'upstream_unavailable'],
+    ['rejected', new UpstreamRejectedError('pg', 'upstream "pg" rejected the call'), 400, 'invalid_request_error', 'upstream_rejected'],
+  ])('an upstream that %s the call (it did not run) may be retried', (_what, err, status, type, code) => {
+    const response = toErrorResponse(err);
+    expect(response.status).toBe(status);
+    expect(response.body.error).toMatchObject({ message: err.message, type, code });
+    expect(response.headers).toEqual({});
+  });
+
+  test.each([
+    ['failed', new UpstreamFailedError('pg', 'upstream "pg" closed the connection'), 502, 'upstream_failed'],
+    ['timed out', new UpstreamTimeoutError('pg', 1500), 504, 'upstream_timeout'],
+  ])('a call that %s may have run, so it carries x-should-retry: false', (_what, err, status, code) => {
+    const response = toErrorResponse(err);
+    expect(response.status).toBe(status);
+    expect(response.body.error).toEqual({ message: err.message, type: 'upstream_error', param: null, code });
+    expect(response.headers).toEqual({ 'x-should-retry': 'false' });
+  });
+
+  test('the timeout message says how long the shim waited', () => {
+    expect(toErrorResponse(new UpstreamTimeoutError('pg', 1500)).body.error.message).toBe('upstream "pg" did not answer within 1.5 s');
+  });
+
+  test('a cancelled call is 499 cancelled', () => {
+    const response = toErrorResponse(new CallCancelledError('pg'));
+    expect(response.status).toBe(499);
+    expect(response.body.error.code).toBe('cancelled');
+  });
+
+  test('body-parser errors keep their 4xx', () => {
+    const parseFailed = Object.assign(new SyntaxError('Unexpected token } in JSON'), { type: 'entity.parse.failed', status: 400 });
+    expect(toErrorResponse(parseFailed)).toMatchObject({
+      status: 400,
+      body: { error: { message: 'The request body is not valid JSON: Unexpected token } in JSON', code: 'invalid_json' } },
+    });
+    const tooLarge = Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413 });
+    expect(toErrorResponse(tooLarge)).toMatchObject({ status: 413, body: { error: { code: 'request_too_large' } } });
+  });
+
+  test('an unknown error is a 500 that does not leak its message', () => {
+    const secret = 'connect ECONNREFUSED postgres://admin:hunter2@db:5432';
+    const response = toErrorResponse(Object.assign(new Error(secret), { status: 500, type: 'x' }));
+    expect(response).toEqual({
+      status: 500,
+      body: {
+        error: { message: 'Internal error in mcp-model-shim; the shim log has the details.', type: 'server_error', param: null, code: 'internal_error' },
+      },
+      headers: {},
+    });
+    expect(JSON.stringify(toErrorResponse(new Error(secret)))).not.toContain('hunter2');
+  });
+});
