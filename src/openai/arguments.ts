@@ -14,8 +14,8 @@ const FENCE = /```[^\n`]*\n([\s\S]*?)\n?[ \t]*```/;
  * - empty text is `{}` for a tool that requires nothing.
  */
 export function textToArguments(text: string, tool: ToolDefinition): Record<string, unknown> {
-  const inner = (FENCE.exec(text)?.[1] ?? text).trim();
-  if (inner.startsWith('{')) return unwrap(parseObject(inner, tool), tool);
+  const inner = unfence(text.trim());
+  if (inner.startsWith('{') || inner.startsWith('[')) return unwrap(parseObject(inner, tool), tool);
   if (inner === '') {
     if (requiredNames(tool.inputSchema).length === 0) return {};
     throw argumentsError(tool, 'the user message is empty');
@@ -50,6 +50,22 @@ export function argumentsError(tool: ToolDefinition, problem: string): RequestEr
   return new RequestError(message, 'messages', 'invalid_arguments');
 }
 
+/** The inside of the first fenced block, unless the whole text is already JSON (whose strings may hold fences). */
+function unfence(text: string): string {
+  if (isJson(text)) return text;
+  return (FENCE.exec(text)?.[1] ?? text).trim();
+}
+
+function isJson(text: string): boolean {
+  if (!text.startsWith('{') && !text.startsWith('[')) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function parseObject(json: string, tool: ToolDefinition): Record<string, unknown> {
   let value: unknown;
   try {
@@ -58,7 +74,7 @@ function parseObject(json: string, tool: ToolDefinition): Record<string, unknown
     throw argumentsError(tool, `the user message looks like JSON but does not parse (${(err as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw argumentsError(tool, 'the arguments must be a JSON object');
+    throw argumentsError(tool, 'the arguments must be a JSON object, not an array');
   }
   return value as Record<string, unknown>;
 }

@@ -131,7 +131,16 @@ describe('textToArguments', () => {
   test('a JSON array is not accepted as the arguments', () => {
     const err = requestError(() => textToArguments('[{"operation": "delete", "query": "DELETE FROM t"}]', mutation));
     expect(err.code).toBe('invalid_arguments');
-    expect(err.message).toContain('needs a JSON object of arguments');
+    expect(err.message).toContain('the arguments must be a JSON object, not an array');
+  });
+
+  test('pretty-printed JSON whose strings hold triple backticks is read whole, not as a fence', () => {
+    const doc: ToolDefinition = {
+      name: 'write_doc',
+      inputSchema: { type: 'object', properties: { title: { type: 'string' }, body: { type: 'string' } }, required: ['body'] },
+    };
+    const args = { title: 'Why ``` fences break', body: 'Install:\n```sh\nnpm i\n```' };
+    expect(textToArguments(JSON.stringify(args, null, 2), doc)).toEqual(args);
   });
 });
 
