@@ -1,7 +1,7 @@
 import { UnknownToolError } from './errors.js';
 import { checkArguments, textToArguments } from './openai/arguments.js';
 import type { RegisteredTool, ToolRegistry } from './registry.js';
-import type { CallToolResult, ToolDefinition } from './upstreams/types.js';
+import type { CallOptions, CallToolResult, ToolDefinition } from './upstreams/types.js';
 
 /**
  * The one path every call takes, from HTTP and from the CLI alike:
@@ -25,8 +25,13 @@ export function checkedArguments(tool: RegisteredTool, args: Record<string, unkn
   return args;
 }
 
-export function callTool(tool: RegisteredTool, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
-  return tool.upstream.callTool(tool.definition.name, args, { timeoutMs: tool.timeoutMs, signal });
+export function callTool(
+  tool: RegisteredTool,
+  args: Record<string, unknown>,
+  signal?: AbortSignal,
+  onProgress?: CallOptions['onProgress'],
+): Promise<CallToolResult> {
+  return tool.upstream.callTool(tool.definition.name, args, { timeoutMs: tool.timeoutMs, signal, onProgress });
 }
 
 /** Error messages and examples name the tool as the caller knows it. */

@@ -1,29 +1,42 @@
-import type { ShimConfig, ToolFilter } from './config/types.js';
+import { DEFAULT_MAX_RESULT_BYTES, type ServerConfig, type ShimConfig } from './config/types.js';
 import { globMatcher } from './glob.js';
 import { log } from './log.js';
 import { closestNames } from './suggest.js';
 import { createUpstream, timeoutMs } from './upstreams/index.js';
-import type { ToolDefinition, Upstream, UpstreamHealth } from './upstreams/types.js';
+import type { ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './upstreams/types.js';
 import { compileValidator, type ArgumentValidator } from './validator.js';
 
 /** A tool as the shim exposes it. */
 export interface RegisteredTool {
-  /** The exposed name: the tool's own name, or `server__tool` when two servers share it. */
+  /** The exposed name: prefix + the tool's own name, or `server__tool` when two servers share it. */
   readonly name: string;
   readonly upstream: Upstream;
   readonly definition: ToolDefinition;
   readonly validate: ArgumentValidator | undefined;
   readonly timeoutMs: number;
+  /** Longest rendered answer in UTF-8 bytes. */
+  readonly maxResultBytes: number;
 }
 
 export interface UpstreamStatus extends UpstreamHealth {
+  kind: UpstreamKind;
   tools: number;
+}
+
+/** How one server's tools are exposed (its `mcpServers` entry, minus the connection details). */
+export interface SourceOptions {
+  tools?: ServerConfig['tools'];
+  prefix?: string;
+  timeoutMs: number;
+  maxResultBytes?: number;
 }
 
 interface Source {
   upstream: Upstream;
   allows: (tool: string) => boolean;
+  prefix: string;
   timeoutMs: number;
+  maxResultBytes: number;
   tools: Omit<RegisteredTool, 'name'>[];
   refreshing: Promise<void>;
 }
@@ -33,21 +46,26 @@ export class ToolRegistry {
   private readonly sources = new Map<string, Source>();
   private byName = new Map<string, RegisteredTool>();
   private listed: RegisteredTool[] = [];
+  /** Exposed names that several servers offer, as of the last reindex. */
+  private shared = new Set<string>();
 
   static fromConfig(config: ShimConfig): ToolRegistry {
     const registry = new ToolRegistry();
     for (const [name, server] of Object.entries(config.mcpServers)) {
       if (server.enabled === false) continue;
-      registry.add(createUpstream(name, server), server.tools, timeoutMs(server));
+      const { tools, prefix, maxResultBytes } = server;
+      registry.add(createUpstream(name, server), { tools, prefix, maxResultBytes, timeoutMs: timeoutMs(server) });
     }
     return registry;
   }
 
-  add(upstream: Upstream, filter: ToolFilter | undefined, timeoutMs: number): void {
+  add(upstream: Upstream, options: SourceOptions): void {
     this.sources.set(upstream.name, {
       upstream,
-      allows: toolFilter(filter),
-      timeoutMs,
+      allows: toolFilter(options.tools),
+      prefix: options.prefix ?? '',
+      timeoutMs: options.timeoutMs,
+      maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
       tools: [],
       refreshing: Promise.resolve(),
     });
@@ -83,7 +101,7 @@ export class ToolRegistry {
 
   health(): Record<string, UpstreamStatus> {
     const out: Record<string, UpstreamStatus> = {};
-    for (const [name, source] of this.sources) out[name] = { ...source.upstream.health(), tools: source.tools.length };
+    for (const [name, { upstream, tools }] of this.sources) out[name] = { kind: upstream.kind, ...upstream.health(), tools: tools.length };
     return out;
   }
 
@@ -107,23 +125,30 @@ export class ToolRegistry {
         definition,
         validate: compileValidator(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
         timeoutMs: source.timeoutMs,
+        maxResultBytes: source.maxResultBytes,
       }));
     log.info('tools loaded', { upstream: upstream.name, tools: source.tools.length });
     this.reindex();
   }
 
-  /** Unique names are exposed bare; a shared name only as `server__tool`, never shadowed. */
+  /**
+   * Unique names (prefix + tool name) are exposed as they are; a shared one only as
+   * `server__tool`, never shadowed. Every tool also answers to `server__tool`.
+   */
   private reindex(): void {
     const owners = new Map<string, string[]>();
     for (const [server, source] of this.sources) {
-      for (const tool of source.tools) owners.set(tool.definition.name, [...(owners.get(tool.definition.name) ?? []), server]);
+      for (const tool of source.tools) {
+        const bare = source.prefix + tool.definition.name;
+        owners.set(bare, [...(owners.get(bare) ?? []), server]);
+      }
     }
     const byName = new Map<string, RegisteredTool>();
     const listed: RegisteredTool[] = [];
     for (const [server, source] of this.sources) {
       for (const tool of source.tools) {
-        const bare = tool.definition.name;
-        const qualified = `${server}__${bare}`;
+        const bare = source.prefix + tool.definition.name;
+        const qualified = `${server}__${tool.definition.name}`;
         const shared = (owners.get(bare)?.length ?? 0) > 1;
         const exposed: RegisteredTool = { ...tool, name: shared ? qualified : bare };
         listed.push(exposed);
@@ -131,15 +156,20 @@ export class ToolRegistry {
         if (!shared) byName.set(bare, exposed);
       }
     }
+    const sharedNames = new Set<string>();
     for (const [tool, servers] of owners) {
-      if (servers.length > 1) log.warn('tool name offered by several servers; only qualified names are exposed', { tool, servers });
+      if (servers.length < 2) continue;
+      sharedNames.add(tool);
+      // Once per name: every upstream's (re)load reindexes, and the warning would repeat each time.
+      if (!this.shared.has(tool)) log.warn('tool name offered by several servers; only qualified names are exposed', { tool, servers });
     }
+    this.shared = sharedNames;
     this.byName = byName;
     this.listed = listed.sort((a, b) => a.name.localeCompare(b.name));
   }
 }
 
-function toolFilter(filter: ToolFilter | undefined): (tool: string) => boolean {
+function toolFilter(filter: ServerConfig['tools']): (tool: string) => boolean {
   const included = filter?.include ? globMatcher(filter.include) : () => true;
   const excluded = filter?.exclude ? globMatcher(filter.exclude) : () => false;
   return (tool) => included(tool) && !excluded(tool);

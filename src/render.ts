@@ -1,19 +1,35 @@
-import type { CallToolResult } from './upstreams/types.js';
+import { DEFAULT_MAX_RESULT_BYTES } from './config/types.js';
+import type { CallToolResult, Progress } from './upstreams/types.js';
 
 type ContentPart = CallToolResult['content'][number];
 
 /**
  * An MCP tool result as the text of an assistant message (Markdown, which the LiteLLM UI
- * renders). Used by chat answers and the `call` command alike.
+ * renders). Used by chat answers and the `call` command alike. Text over `maxBytes` (UTF-8) is
+ * cut, with a note saying so: a silent cut would pass for the whole answer.
  */
-export function renderResult(result: CallToolResult): string {
+export function renderResult(result: CallToolResult, maxBytes = DEFAULT_MAX_RESULT_BYTES): string {
   const content = Array.isArray(result.content) ? result.content : [];
   const blocks = content.map(renderPart).filter((block) => block !== '');
   const hasText = content.some((part) => part.type === 'text');
   if (result.structuredContent !== undefined && !hasText) {
     blocks.push(fenced('json', JSON.stringify(result.structuredContent, null, 2)));
   }
-  return blocks.join('\n\n');
+  return truncate(blocks.join('\n\n'), maxBytes);
+}
+
+/** One progress notification as a line of text: `[3/10] Copying files`. */
+export function renderProgress({ progress, total, message }: Progress): string {
+  const count = total === undefined ? `[${progress}]` : `[${progress}/${total}]`;
+  return `${count}${message ? ` ${message}` : ''}\n`;
+}
+
+function truncate(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  // Decoding a cut in the middle of a character leaves U+FFFD; drop it.
+  const kept = bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
+  return `${kept}\n\n[… result truncated to ${maxBytes} of its ${bytes.length} bytes (maxResultBytes)]`;
 }
 
 function renderPart(part: ContentPart): string {

@@ -80,7 +80,9 @@ function describe(error: ErrorObject): string {
     case 'propertyNames':
       return `${where}: server name "${String(error.params.propertyName)}" may only use letters, digits, "_", "-" and "."`;
     case 'pattern':
-      return where.endsWith('.url') ? `${where}: must be an http:// or https:// URL` : `${where}: ${error.message ?? 'is invalid'}`;
+      if (where.endsWith('.url')) return `${where}: must be an http:// or https:// URL`;
+      if (where.endsWith('.prefix')) return `${where}: may only use letters, digits, "_", "-" and "."`;
+      return `${where}: ${error.message ?? 'is invalid'}`;
     default:
       return `${where}: ${error.message ?? 'is invalid'}`;
   }

@@ -1,6 +1,10 @@
 /** JSON Schema of the configuration file; ajv reports problems by path. */
 
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const httpUrl = { type: 'string', pattern: '^https?://' } as const;
+
+/** Every `type` a server entry may have; an unknown one is reported once, listing these. */
+export const SERVER_KINDS = ['stdio', 'rest', 'streamable-http', 'sse'] as const;
 
 const toolFilter = {
   type: 'object',
@@ -12,9 +16,13 @@ const toolFilter = {
 } as const;
 
 const common = {
+  type: { enum: SERVER_KINDS },
   enabled: { type: 'boolean' },
   timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
   tools: toolFilter,
+  // Exposed names end up in URL paths and model ids, so the prefix keeps to safe characters.
+  prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]*$' },
+  maxResultBytes: { type: 'integer', minimum: 1 },
 } as const;
 
 const stdioServer = {
@@ -23,8 +31,6 @@ const stdioServer = {
   required: ['command'],
   properties: {
     ...common,
-    // `rest` never reaches this branch; the enum makes an unknown type's error list both kinds.
-    type: { enum: ['stdio', 'rest'] },
     command: { type: 'string', minLength: 1 },
     args: { type: 'array', items: { type: 'string' } },
     env: stringMap,
@@ -32,17 +38,18 @@ const stdioServer = {
   },
 } as const;
 
-const restServer = {
+/** `rest`, `streamable-http` and `sse` entries share their keys. */
+const urlServer = {
   type: 'object',
   additionalProperties: false,
-  required: ['type', 'url'],
-  properties: {
-    ...common,
-    type: { const: 'rest' },
-    url: { type: 'string', pattern: '^https?://' },
-    headers: stringMap,
-  },
+  required: ['url'],
+  properties: { ...common, url: httpUrl, headers: stringMap },
 } as const;
+
+const hasType = (...kinds: string[]) => ({ required: ['type'], properties: { type: { enum: kinds } } });
+/** No `type`: an entry with `url` is a remote server (the Claude Desktop / Cursor layout), else stdio. */
+const untypedWithUrl = { required: ['url'], not: { required: ['type'] } };
+const untypedWithoutUrl = { not: { anyOf: [{ required: ['type'] }, { required: ['url'] }] } };
 
 export const configSchema = {
   type: 'object',
@@ -63,10 +70,12 @@ export const configSchema = {
       propertyNames: { pattern: '^[A-Za-z0-9_.-]+$' },
       additionalProperties: {
         type: 'object',
-        if: { required: ['type'], properties: { type: { const: 'rest' } } },
-        then: restServer,
-        // Anything without `type: rest` is a stdio server.
-        else: stdioServer,
+        properties: { type: common.type },
+        // One branch per kind; an unknown `type` matches none, so only the enum above reports it.
+        allOf: [
+          { if: { anyOf: [hasType('stdio'), untypedWithoutUrl] }, then: stdioServer },
+          { if: { anyOf: [hasType('rest', 'streamable-http', 'sse'), untypedWithUrl] }, then: urlServer },
+        ],
       },
     },
   },

@@ -11,6 +11,10 @@ interface CommonServerConfig {
   enabled?: boolean;
   timeoutSeconds?: number;
   tools?: ToolFilter;
+  /** Put before each tool name to make the exposed name (`pg_` + `query` = `pg_query`). */
+  prefix?: string;
+  /** Longest rendered answer, in UTF-8 bytes; longer ones are cut with a visible note. */
+  maxResultBytes?: number;
 }
 
 /** An MCP server started as a child process (Claude Desktop / Cursor `mcpServers` layout). */
@@ -29,7 +33,16 @@ export interface RestServerConfig extends CommonServerConfig {
   headers?: Record<string, string>;
 }
 
-export type ServerConfig = StdioServerConfig | RestServerConfig;
+/** A remote MCP server; without `type`, streamable HTTP is tried first, then SSE. */
+export interface RemoteServerConfig extends CommonServerConfig {
+  type?: RemoteTransportKind;
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export type RemoteTransportKind = 'streamable-http' | 'sse';
+
+export type ServerConfig = StdioServerConfig | RestServerConfig | RemoteServerConfig;
 
 export interface ShimConfig {
   server: { host: string; port: number };
@@ -39,3 +52,4 @@ export interface ShimConfig {
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_TIMEOUT_SECONDS = 120;
+export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;

@@ -25,7 +25,8 @@ export function chatCompletion(meta: CompletionMeta, content: string, usage: Usa
   };
 }
 
-type Delta = { role?: 'assistant'; content?: string };
+/** `reasoning_content` is where OpenAI-compatible servers put intermediate text (tool progress here). */
+type Delta = { role?: 'assistant'; content?: string; reasoning_content?: string };
 
 export function chatChunk(meta: CompletionMeta, delta: Delta, finishReason: 'stop' | null = null) {
   return {

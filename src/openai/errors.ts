@@ -1,5 +1,5 @@
 import { RequestError, UnknownToolError } from '../errors.js';
-import { CallCancelledError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError } from '../upstreams/errors.js';
+import { CallCancelledError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
 
 /** OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`. */
 export interface OpenAIErrorBody {
@@ -29,6 +29,12 @@ export function toErrorResponse(err: unknown): ErrorResponse {
 }
 
 function upstreamResponse(err: UpstreamError): ErrorResponse {
+  if (err instanceof UpstreamUnavailableError) {
+    // Never sent, so safe to retry: 503 + Retry-After is what clients and LiteLLM retry on.
+    const response = respond(503, 'upstream_error', err.message, null, 'upstream_unavailable');
+    response.headers['retry-after'] = String(err.retryAfterSeconds);
+    return response;
+  }
   const response =
     err instanceof UpstreamRejectedError
       ? respond(400, 'invalid_request_error', err.message, 'messages', 'upstream_rejected')
@@ -36,7 +42,7 @@ function upstreamResponse(err: UpstreamError): ErrorResponse {
         ? respond(504, 'upstream_error', err.message, null, 'upstream_timeout')
         : err instanceof CallCancelledError
           ? respond(CLIENT_CLOSED_REQUEST, 'upstream_error', err.message, null, 'cancelled')
-          : respond(502, 'upstream_error', err.message, null, err.mayHaveRun ? 'upstream_failed' : 'upstream_unavailable');
+          : respond(502, 'upstream_error', err.message, null, 'upstream_failed');
   // The openai clients honour this header; a call that may have run must not run twice.
   if (err.mayHaveRun) response.headers['x-should-retry'] = 'false';
   return response;

@@ -17,6 +17,7 @@ export class Reconnector {
   private delayMs = MIN_DELAY_MS;
   private readySince = 0;
   private timer: NodeJS.Timeout | undefined;
+  private nextAttemptAt = 0;
   private closed = false;
 
   constructor(
@@ -42,6 +43,7 @@ export class Reconnector {
     if (this.timer) return;
     const delay = this.delayMs;
     this.delayMs = Math.min(this.delayMs * 2, MAX_DELAY_MS);
+    this.nextAttemptAt = Date.now() + delay;
     log.warn('upstream down; reconnecting', { upstream: this.upstream, reason, retryInMs: delay });
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -51,6 +53,12 @@ export class Reconnector {
       this.attempt().catch(() => undefined);
     }, delay);
     this.timer.unref();
+  }
+
+  /** Whole seconds until the next attempt (at least 1): the `Retry-After` of a call refused meanwhile. */
+  retryAfterSeconds(): number {
+    if (!this.timer) return 1;
+    return Math.max(1, Math.ceil((this.nextAttemptAt - Date.now()) / 1000));
   }
 
   close(): void {

@@ -16,6 +16,14 @@ export abstract class UpstreamError extends Error {
 export class UpstreamUnavailableError extends UpstreamError {
   override name = 'UpstreamUnavailableError';
   readonly mayHaveRun = false;
+  constructor(
+    upstream: string,
+    message: string,
+    /** When the next reconnection attempt is due; sent as `Retry-After`. */
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(upstream, message);
+  }
 }
 
 /** The server refused the call before running it (for example, arguments it rejects). */

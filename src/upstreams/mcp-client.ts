@@ -10,6 +10,7 @@ import {
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
+import { socketErrorCode } from './network.js';
 import type { ToolDefinition } from './types.js';
 
 // Lax on purpose: the SDK's strict result schema rejects a whole page for one odd tool.
@@ -57,18 +58,20 @@ export function translateCallError(err: unknown, upstream: string, timeoutMs: nu
       case ErrorCode.ConnectionClosed:
         return new UpstreamFailedError(upstream, `upstream "${upstream}" closed the connection during the call; the tool may have run`);
       case ErrorCode.InvalidParams:
-        return new UpstreamRejectedError(upstream, `upstream "${upstream}" rejected the arguments: ${stripPrefix(err.message)}`);
+        return new UpstreamRejectedError(upstream, `upstream "${upstream}" rejected the arguments: ${mcpErrorText(err)}`);
       default:
-        return new UpstreamFailedError(upstream, `upstream "${upstream}" answered with an error: ${stripPrefix(err.message)}`);
+        return new UpstreamFailedError(upstream, `upstream "${upstream}" answered with an error: ${mcpErrorText(err)}`);
     }
   }
   const message = err instanceof Error ? err.message : String(err);
   // The SDK throws this before sending anything when the transport is gone.
   if (message === 'Not connected') return new UpstreamUnavailableError(upstream, `upstream "${upstream}" is not connected`);
+  const code = socketErrorCode(err);
+  if (code) return new UpstreamFailedError(upstream, `upstream "${upstream}" dropped the call (${code}); the tool may have run`);
   return new UpstreamFailedError(upstream, `call to upstream "${upstream}" failed: ${message}`);
 }
 
 /** McpError messages start with "MCP error -32602: "; the code means nothing to a reader. */
-function stripPrefix(message: string): string {
-  return message.replace(/^MCP error -?\d+: /, '');
+export function mcpErrorText(err: McpError): string {
+  return err.message.replace(/^MCP error -?\d+: /, '');
 }

@@ -12,10 +12,9 @@ import {
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
+import { NOT_SENT_CODES } from './network.js';
 import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth } from './types.js';
 
-/** Errors that prove the request never reached the server. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const LIST_TIMEOUT_MS = 30_000;
 
 /** The field report's REST adapter: `GET /tools`, `POST /tools/{name}` with `{"arguments"}`. */
@@ -52,12 +51,12 @@ export class RestUpstream implements Upstream {
     } catch (err) {
       const reason = networkReason(err);
       this.reconnector.failed(reason);
-      throw new UpstreamUnavailableError(this.name, `upstream "${this.name}" is not reachable: ${reason}`);
+      throw this.unavailable(`upstream "${this.name}" is not reachable: ${reason}`);
     }
     if (response.status !== 200) {
       const reason = `GET /tools answered HTTP ${response.status}`;
       this.reconnector.failed(reason);
-      throw new UpstreamUnavailableError(this.name, `upstream "${this.name}": ${reason}`);
+      throw this.unavailable(`upstream "${this.name}": ${reason}`);
     }
     this.reconnector.ready();
     return parseToolList(response.data, this.name);
@@ -90,6 +89,10 @@ export class RestUpstream implements Upstream {
     }
   }
 
+  private unavailable(message: string): UpstreamUnavailableError {
+    return new UpstreamUnavailableError(this.name, message, this.reconnector.retryAfterSeconds());
+  }
+
   private callFailure(err: unknown, timeoutMs: number, signal?: AbortSignal): UpstreamError {
     if (signal?.aborted || axios.isCancel(err)) return new CallCancelledError(this.name);
     const code = (err as { code?: string }).code ?? '';
@@ -97,7 +100,7 @@ export class RestUpstream implements Upstream {
     const reason = networkReason(err);
     if (NOT_SENT_CODES.has(code)) {
       this.reconnector.failed(reason);
-      return new UpstreamUnavailableError(this.name, `upstream "${this.name}" is not reachable: ${reason}`);
+      return this.unavailable(`upstream "${this.name}" is not reachable: ${reason}`);
     }
     return new UpstreamFailedError(this.name, `upstream "${this.name}" dropped the call (${reason}); the tool may have run`);
   }

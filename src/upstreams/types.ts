@@ -1,6 +1,6 @@
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Progress, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 
-export type { CallToolResult };
+export type { CallToolResult, Progress };
 
 /** A tool as its upstream describes it, whatever the transport. */
 export interface ToolDefinition {
@@ -9,6 +9,8 @@ export interface ToolDefinition {
   inputSchema: Record<string, unknown>;
   annotations?: ToolAnnotations;
 }
+
+export type UpstreamKind = 'stdio' | 'rest' | 'streamable-http' | 'sse';
 
 export type UpstreamState = 'connecting' | 'ready' | 'down';
 
@@ -24,15 +26,19 @@ export interface CallOptions {
   timeoutMs: number;
   /** Aborted when the HTTP client goes away; the upstream call is cancelled. */
   signal?: AbortSignal;
+  /** Progress the server reports while the tool runs; each one also restarts the timeout. */
+  onProgress?: (progress: Progress) => void;
 }
 
 /**
  * One MCP server, whatever the transport. Implementations keep their own connection alive and
- * call `onToolsChanged` whenever the tool list may differ from the last one read (reconnects).
+ * call `onToolsChanged` whenever the tool list may differ from the last one read (reconnects,
+ * `notifications/tools/list_changed`).
  */
 export interface Upstream {
   readonly name: string;
-  readonly kind: 'stdio' | 'rest';
+  /** The transport; for a remote entry without `type`, the one that answered. */
+  readonly kind: UpstreamKind;
   onToolsChanged?: () => void;
   /** Connects if needed and reads the whole tool list. */
   listTools(): Promise<ToolDefinition[]>;

@@ -8,10 +8,10 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Serves an express app on a free loopback port. */
-export async function listen(app: Express): Promise<Listening> {
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+/** Serves an express app on loopback: a free port, or `port` (to restart a server where it was). */
+export async function listen(app: Express, port = 0): Promise<Listening> {
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(port, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(listening)));
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

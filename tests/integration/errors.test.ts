@@ -109,14 +109,16 @@ describe('bad input gets a clear 4xx in OpenAI shape and runs nothing', () => {
 });
 
 describe('upstream faults get clear errors naming the upstream, and recovery', () => {
-  test('a REST upstream that is down is a 502 naming it, without its address; health says degraded', async () => {
+  test('a REST upstream that is down is a 503 with Retry-After naming it, without its address; health says degraded', async () => {
     const adapter = await startRestAdapter();
     const url = `http://user:secret@${adapter.url.slice('http://'.length)}`;
     const shim = await startTestShim({ adapter: { type: 'rest', url } });
     try {
       await adapter.close();
       const res = await request(shim.url).post('/tools/echo/chat/completions').send(user('anyone?'));
-      expect(res.status).toBe(502);
+      expect(res.status).toBe(503);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(res.headers['x-should-retry']).toBeUndefined();
       const error = expectOpenAIError(res.body, 'upstream_unavailable');
       expect(error.message).toBe('upstream "adapter" is not reachable: ECONNREFUSED');
       expect(JSON.stringify(res.body)).not.toContain('secret');
@@ -206,7 +208,11 @@ describe('upstream faults get clear errors naming the upstream, and recovery', (
       );
       // Right after the crash a call fails fast with a clear message; nothing hangs.
       const during = await request(shim.url).post('/tools/pid/chat/completions').send(user(''));
-      expect([200, 502]).toContain(during.status);
+      if (during.status !== 200) {
+        expect(during.status).toBe(503);
+        expect(during.headers['retry-after']).toBeDefined();
+        expect(expectOpenAIError(during.body, 'upstream_unavailable').message).toBe('upstream "db" is reconnecting; the call was not sent');
+      }
       await eventually(async () => (await request(shim.url).get('/health')).body.upstreams.db.state === 'ready');
       const health = await request(shim.url).get('/health');
       expect(health.body.upstreams.db.restarts).toBe(1);

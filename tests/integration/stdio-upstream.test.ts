@@ -117,7 +117,7 @@ describe('a stdio MCP server served as OpenAI models', () => {
     expect(call.body.content[0].type).toBe('text');
     expect(JSON.parse(call.body.content[0].text)).toEqual({ received: SEED_ARGUMENTS });
     const health = await request(shim.url).get('/health');
-    expect(health.body).toEqual({ status: 'ok', upstreams: { db: { state: 'ready', restarts: 0, tools: 8 } } });
+    expect(health.body).toEqual({ status: 'ok', upstreams: { db: { kind: 'stdio', state: 'ready', restarts: 0, tools: 8 } } });
   });
 
   test('a tool that exists on the server under a qualified name answers too', async () => {

@@ -94,9 +94,40 @@ mcpServers:
     expect(configError(() => parseConfig('server:\n  port: 99999\nmcpServers: {}\n', {}))).toBe('server.port: must be <= 65535');
   });
 
-  test('an unknown server type lists the allowed values', () => {
-    expect(configError(() => parseConfig('mcpServers:\n  remote:\n    type: streamable\n    url: https://x\n', {}))).toContain(
-      'mcpServers.remote.type: must be one of stdio, rest',
+  test('an unknown server type is one message listing the allowed kinds', () => {
+    expect(configError(() => parseConfig('mcpServers:\n  remote:\n    type: streamable\n    url: https://x\n', {}))).toBe(
+      'mcpServers.remote.type: must be one of stdio, rest, streamable-http, sse',
+    );
+  });
+
+  test('remote servers: streamable-http, sse, and a bare url (Claude Desktop / Cursor layout)', () => {
+    const yaml = `
+mcpServers:
+  remote: { type: streamable-http, url: "https://host/mcp", headers: { Authorization: "Bearer \${TOKEN}" } }
+  legacy: { type: sse, url: "http://host:3001/sse", timeoutSeconds: 5 }
+  guess: { url: "http://host:3001/mcp", prefix: "g_", maxResultBytes: 4096 }
+`;
+    expect(parseConfig(yaml, { TOKEN: 't' }).mcpServers).toEqual({
+      remote: { type: 'streamable-http', url: 'https://host/mcp', headers: { Authorization: 'Bearer t' } },
+      legacy: { type: 'sse', url: 'http://host:3001/sse', timeoutSeconds: 5 },
+      guess: { url: 'http://host:3001/mcp', prefix: 'g_', maxResultBytes: 4096 },
+    });
+  });
+
+  test('a remote entry is checked like the others: url required, stdio keys refused', () => {
+    expect(configError(() => parseConfig('mcpServers:\n  r:\n    type: sse\n', {}))).toBe('mcpServers.r: missing required key "url"');
+    expect(configError(() => parseConfig('mcpServers:\n  r:\n    url: http://x\n    command: y\n', {}))).toBe('mcpServers.r: unknown key "command"');
+    expect(configError(() => parseConfig('mcpServers:\n  r:\n    type: streamable-http\n    url: ws://x\n', {}))).toBe(
+      'mcpServers.r.url: must be an http:// or https:// URL',
+    );
+  });
+
+  test('prefix and maxResultBytes are checked', () => {
+    expect(configError(() => parseConfig('mcpServers:\n  r:\n    command: x\n    prefix: "a b"\n', {}))).toBe(
+      'mcpServers.r.prefix: may only use letters, digits, "_", "-" and "."',
+    );
+    expect(configError(() => parseConfig('mcpServers:\n  r:\n    command: x\n    maxResultBytes: 0\n', {}))).toBe(
+      'mcpServers.r.maxResultBytes: must be >= 1',
     );
   });
 

@@ -28,13 +28,23 @@ describe('toErrorResponse', () => {
     });
   });
 
-  test.each([
-    ['unavailable', new UpstreamUnavailableError('pg', 'upstream "pg" is down'), 502, 'upstream_error', 'upstream_unavailable'],
-    ['rejected', new UpstreamRejectedError('pg', 'upstream "pg" rejected the call'), 400, 'invalid_request_error', 'upstream_rejected'],
-  ])('an upstream that %s the call (it did not run) may be retried', (_what, err, status, type, code) => {
+  test('a call that never reached its upstream is a 503 with Retry-After, which clients may retry', () => {
+    const response = toErrorResponse(new UpstreamUnavailableError('pg', 'upstream "pg" is reconnecting; the call was not sent', 4));
+    expect(response).toEqual({
+      status: 503,
+      body: {
+        error: { message: 'upstream "pg" is reconnecting; the call was not sent', type: 'upstream_error', param: null, code: 'upstream_unavailable' },
+      },
+      headers: { 'retry-after': '4' },
+    });
+    expect(toErrorResponse(new UpstreamUnavailableError('pg', 'down')).headers).toEqual({ 'retry-after': '1' });
+  });
+
+  test('an upstream that rejected the call (it did not run) is a 400 that may be retried', () => {
+    const err = new UpstreamRejectedError('pg', 'upstream "pg" rejected the call');
     const response = toErrorResponse(err);
-    expect(response.status).toBe(status);
-    expect(response.body.error).toMatchObject({ message: err.message, type, code });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ message: err.message, type: 'invalid_request_error', code: 'upstream_rejected' });
     expect(response.headers).toEqual({});
   });
 

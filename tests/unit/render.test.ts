@@ -1,4 +1,4 @@
-import { renderResult } from '../../src/render.js';
+import { renderProgress, renderResult } from '../../src/render.js';
 
 describe('renderResult', () => {
   test('text parts are joined by blank lines', () => {
@@ -46,5 +46,18 @@ describe('renderResult', () => {
   test('the fence is longer than any backtick run in the text', () => {
     const text = 'a ```js\ncode\n``` and ```` four';
     expect(renderResult({ content: [{ type: 'resource', resource: { uri: 'mem://x', text } }] })).toBe(`mem://x\n\`\`\`\`\`\n${text}\n\`\`\`\`\``);
+  });
+
+  test('text over maxBytes is cut at a character boundary, with a note', () => {
+    const text = 'ab€cd'; // € is three bytes in UTF-8
+    expect(renderResult({ content: [{ type: 'text', text }] }, 7)).toBe(text);
+    expect(renderResult({ content: [{ type: 'text', text }] }, 4)).toBe('ab\n\n[… result truncated to 4 of its 7 bytes (maxResultBytes)]');
+  });
+});
+
+describe('renderProgress', () => {
+  test('progress is a line with the count, the total when known, and the message', () => {
+    expect(renderProgress({ progress: 3, total: 10, message: 'Copying files' })).toBe('[3/10] Copying files\n');
+    expect(renderProgress({ progress: 0.5 })).toBe('[0.5]\n');
   });
 });

@@ -2,12 +2,13 @@ import type { Request, RequestHandler, Response } from 'express';
 import { RequestError } from '../../errors.js';
 import { argumentsFromText, callTool, findTool } from '../../invoke.js';
 import { log } from '../../log.js';
-import { chatCompletion, completionChunks, completionMeta } from '../../openai/completion.js';
+import { chatChunk, chatCompletion, completionChunks, completionMeta } from '../../openai/completion.js';
 import { toErrorResponse } from '../../openai/errors.js';
 import { parseChatRequest } from '../../openai/request.js';
 import { usageFor } from '../../openai/usage.js';
 import type { ToolRegistry } from '../../registry.js';
-import { renderResult } from '../../render.js';
+import { renderProgress, renderResult } from '../../render.js';
+import type { Progress } from '../../upstreams/types.js';
 import { abortOnClientClose } from '../abort.js';
 import { EventStream } from '../event-stream.js';
 import { noteCall } from '../request-log.js';
@@ -34,16 +35,18 @@ export function chatCompletions(registry: ToolRegistry, { keepAliveMs }: ChatOpt
 
     if (!request.stream) {
       const result = await callTool(tool, args, signal);
-      const content = renderResult(result);
+      const content = renderResult(result, tool.maxResultBytes);
       if (result.isError) res.set('x-mcp-tool-error', 'true');
       res.json(chatCompletion(meta, content, usageFor(request.userText, content)));
       return;
     }
 
     const stream = new EventStream(res, keepAliveMs);
+    // Progress opens the stream early, as reasoning: the LiteLLM UI shows a long tool is alive.
+    const onProgress = (progress: Progress) => stream.send(chatChunk(meta, { reasoning_content: renderProgress(progress) }));
     let result;
     try {
-      result = await callTool(tool, args, signal);
+      result = await callTool(tool, args, signal, onProgress);
     } catch (err) {
       stream.stop();
       if (!stream.started) throw err;
@@ -54,7 +57,7 @@ export function chatCompletions(registry: ToolRegistry, { keepAliveMs }: ChatOpt
       stream.end();
       return;
     }
-    const content = renderResult(result);
+    const content = renderResult(result, tool.maxResultBytes);
     if (result.isError && !stream.started) res.set('x-mcp-tool-error', 'true');
     const usage = request.includeUsage ? usageFor(request.userText, content) : undefined;
     for (const chunk of completionChunks(meta, content, usage)) stream.send(chunk);

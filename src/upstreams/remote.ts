@@ -1,0 +1,103 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SseError, SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { RemoteServerConfig, RemoteTransportKind } from '../config/types.js';
+import { log } from '../log.js';
+import { mcpErrorText } from './mcp-client.js';
+import { McpUpstream, type ConnectionFailure } from './mcp-upstream.js';
+import { NOT_SENT_CODES, socketErrorCode } from './network.js';
+
+/**
+ * A remote MCP server over streamable HTTP or SSE (the SDK's client transports), one session
+ * kept open. Without a configured `type`, streamable HTTP is tried first and SSE after it when
+ * the server refuses it; the transport that answered is kept for reconnections.
+ */
+export class RemoteUpstream extends McpUpstream {
+  private transport: RemoteTransportKind | undefined;
+
+  constructor(
+    name: string,
+    private readonly config: RemoteServerConfig,
+  ) {
+    super(name, 'the connection to the server closed');
+    this.transport = config.type;
+  }
+
+  /** Before an untyped entry has connected, the transport that will be tried first. */
+  get kind(): RemoteTransportKind {
+    return this.transport ?? 'streamable-http';
+  }
+
+  protected async open(): Promise<Client> {
+    if (this.transport) return this.openWith(this.transport);
+    try {
+      const client = await this.openWith('streamable-http');
+      this.transport = 'streamable-http';
+      return client;
+    } catch (err) {
+      // An unreachable server would refuse SSE just the same; only an HTTP refusal means "try SSE".
+      const status = err instanceof StreamableHTTPError ? (err.code ?? 0) : 0;
+      if (status < 400 || status >= 500) throw err;
+      log.info('upstream refused streamable HTTP; trying SSE', { upstream: this.name, status });
+      const client = await this.openWith('sse');
+      this.transport = 'sse';
+      return client;
+    }
+  }
+
+  protected openFailureReason(err: unknown): string {
+    return failureReason(err);
+  }
+
+  protected override connectionFailure(err: unknown): ConnectionFailure | undefined {
+    // The streamable HTTP spec: a server answers 404 to a session it does not (or no longer) know.
+    if (err instanceof StreamableHTTPError && err.code === 404) return { kind: 'session-lost' };
+    const code = socketErrorCode(err);
+    if (code && NOT_SENT_CODES.has(code)) return { kind: 'unreachable', reason: code };
+    return undefined;
+  }
+
+  /**
+   * A stream the server holds open broke: the SSE stream (which carries an SSE session) or, for
+   * streamable HTTP, the notification stream or a call's response stream. Requests waiting on it
+   * would otherwise hang until their timeout.
+   */
+  protected override disconnectReason(err: Error): string | undefined {
+    if (err instanceof SseError) return `the SSE stream broke${err.code ? ` (HTTP ${err.code})` : ''}`;
+    if (STREAM_LOST.some((start) => err.message.startsWith(start))) return 'the connection to the server was lost';
+    return undefined;
+  }
+
+  private openWith(kind: RemoteTransportKind): Promise<Client> {
+    const { url, headers } = withoutCredentials(this.config.url, this.config.headers ?? {});
+    const requestInit: RequestInit = { headers };
+    return this.connectOver(kind === 'sse' ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit }));
+  }
+}
+
+/**
+ * How the SDK's streamable HTTP transport reports that a stream broke, or that its notification
+ * stream cannot be re-opened (the server is gone; a server that closes it on purpose lets the
+ * SDK re-open it without an error).
+ */
+const STREAM_LOST = ['SSE stream disconnected', 'Failed to reconnect SSE stream', 'Maximum reconnection attempts'];
+
+/** fetch refuses URLs with credentials; `https://user:pass@host` becomes Basic authorization. */
+function withoutCredentials(address: string, headers: Record<string, string>): { url: URL; headers: Record<string, string> } {
+  const url = new URL(address);
+  if (!url.username && !url.password) return { url, headers };
+  const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+  url.username = '';
+  url.password = '';
+  const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  return { url, headers: hasAuthorization ? headers : { ...headers, Authorization: `Basic ${basic}` } };
+}
+
+/** A reason that names no URL or header: HTTP statuses and socket codes only. */
+function failureReason(err: unknown): string {
+  if (err instanceof StreamableHTTPError || err instanceof SseError) return `HTTP ${err.code ?? 'error'}`;
+  if (err instanceof McpError) return mcpErrorText(err);
+  const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  return socketErrorCode(err) ?? message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>');
+}
