@@ -26,7 +26,7 @@ export type ConnectionFailure = { kind: 'session-lost' } | { kind: 'unreachable'
 export abstract class McpUpstream implements Upstream {
   abstract readonly kind: UpstreamKind;
   onToolsChanged?: () => void;
-  protected readonly reconnector: Reconnector;
+  private readonly reconnector: Reconnector;
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private closed = false;
@@ -135,6 +135,8 @@ export abstract class McpUpstream implements Upstream {
         log.info('upstream forgot the session; re-initialising', { upstream: this.name });
         this.drop(client);
         client = await this.connect();
+        // A server that forgot its sessions has likely restarted, perhaps with other tools.
+        this.onToolsChanged?.();
       }
     }
   }

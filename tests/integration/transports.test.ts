@@ -135,9 +135,9 @@ describe('a remote server that goes away', () => {
     }
   });
 
-  test('while down, calls are a 503 with Retry-After; after a restart the next call works', async () => {
-    let server = await startRemoteServer('streamable-http');
-    const shim = await startTestShim({ remote: { type: 'streamable-http', url: server.url } });
+  test.each(['streamable-http', 'sse'] as const)('%s: while down, calls are a 503 with Retry-After; after a restart the next call works', async (kind) => {
+    let server = await startRemoteServer(kind);
+    const shim = await startTestShim({ remote: { type: kind, url: server.url } });
     try {
       expect(await ask(shim, 'echo', 'first')).toBe('remote: first');
       await server.close();
@@ -149,13 +149,38 @@ describe('a remote server that goes away', () => {
       expect(server.started).toEqual(['echo']);
 
       await eventually(async () => (await health(shim)).upstreams.remote.state !== 'ready');
-      server = await startRemoteServer('streamable-http', { port: server.port });
+      server = await startRemoteServer(kind, { port: server.port });
       await eventually(async () => (await health(shim)).upstreams.remote.state === 'ready', 15_000);
       expect(await ask(shim, 'echo', 'back')).toBe('remote: back');
       expect((await health(shim)).upstreams.remote.restarts).toBeGreaterThanOrEqual(1);
     } finally {
       await shim.close();
       await server.close();
+    }
+  });
+
+  test.each(['streamable-http', 'sse'] as const)('%s: a server that dies mid-call fails at once, saying the call may have run', async (kind) => {
+    const server = await startRemoteServer(kind);
+    const shim = await startTestShim({ remote: { type: kind, url: server.url, timeoutSeconds: 20 } });
+    try {
+      // `then` sends the request now; the answer is awaited after the server is gone.
+      const answer = request(shim.url)
+        .post('/tools/wait/chat/completions')
+        .send({ messages: [{ role: 'user', content: '' }] })
+        .then((res) => res);
+      await eventually(() => server.started.includes('wait'));
+      const closedAt = Date.now();
+      await server.close();
+      const res = await answer;
+      expect(Date.now() - closedAt).toBeLessThan(5_000);
+      // Which "may have run" status (502, or 424 for a tool not marked retry-safe) is the error mapping's business.
+      expect([502, 424]).toContain(res.status);
+      expect(res.headers['x-should-retry']).toBe('false');
+      expect(expectOpenAIError(res.body, 'upstream_failed').message).toMatch(
+        /^upstream "remote" closed the connection during the call; the tool may have run/,
+      );
+    } finally {
+      await shim.close();
     }
   });
 
