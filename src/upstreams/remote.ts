@@ -53,6 +53,8 @@ export class RemoteUpstream extends McpUpstream {
   protected override connectionFailure(err: unknown): ConnectionFailure | undefined {
     // The streamable HTTP spec: a server answers 404 to a session it does not (or no longer) know.
     if (err instanceof StreamableHTTPError && err.code === 404) return { kind: 'session-lost' };
+    // SSE servers answer the same to a message for an unknown session; the SDK gives only text.
+    if (err instanceof Error && err.message.startsWith('Error POSTing to endpoint (HTTP 404)')) return { kind: 'session-lost' };
     const code = socketErrorCode(err);
     if (code && NOT_SENT_CODES.has(code)) return { kind: 'unreachable', reason: code };
     return undefined;

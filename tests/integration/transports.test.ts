@@ -3,7 +3,7 @@ import type { RunningShim } from '../../src/server.js';
 import { EVERYTHING, startEverything, type EverythingServer } from '../fixtures/everything.js';
 import { startRemoteServer, type RemoteServer } from '../fixtures/remote-mcp-server.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
-import { clientForTool, eventually, startTestShim } from '../helpers/shim.js';
+import { clientForTool, eventually, startTestShim, stdioTestServer } from '../helpers/shim.js';
 
 /** The assistant's answer through the official openai client, with LiteLLM's `api_base`. */
 async function ask(shim: RunningShim, tool: string, content: string): Promise<string | null> {
@@ -119,9 +119,9 @@ describe('remote MCP servers (the SDK McpServer over streamable HTTP and SSE)', 
 });
 
 describe('a remote server that goes away', () => {
-  test('a forgotten session is re-initialised and the call sent again, once', async () => {
-    const server = await startRemoteServer('streamable-http');
-    const shim = await startTestShim({ remote: { type: 'streamable-http', url: server.url } });
+  test.each(['streamable-http', 'sse'] as const)('%s: a forgotten session (HTTP 404) is re-initialised and the call sent again, once', async (kind) => {
+    const server = await startRemoteServer(kind);
+    const shim = await startTestShim({ remote: { type: kind, url: server.url } });
     try {
       expect(await ask(shim, 'echo', 'before')).toBe('remote: before');
       expect(server.sessionsStarted).toBe(1);
@@ -210,6 +210,20 @@ describe('a remote server that goes away', () => {
       await shim.close();
     }
   });
+});
+
+test('a stdio child killed between calls is restarted; the next call works', async () => {
+  const shim = await startTestShim({ db: stdioTestServer() });
+  try {
+    const pid = Number(await ask(shim, 'pid', ''));
+    process.kill(pid, 'SIGKILL');
+    await eventually(async () => (await health(shim)).upstreams.db.restarts === 1 && (await health(shim)).upstreams.db.state === 'ready');
+    const after = Number(await ask(shim, 'pid', ''));
+    expect(after).not.toBe(pid);
+    expect((await health(shim)).upstreams.db).toMatchObject({ kind: 'stdio', lastError: 'the server process exited' });
+  } finally {
+    await shim.close();
+  }
 });
 
 describe('the "everything" server from npm over stdio, SSE and streamable HTTP at once', () => {
