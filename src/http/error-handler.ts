@@ -5,7 +5,7 @@ import { toErrorResponse } from '../openai/errors.js';
 /** Every failure leaves through here, in OpenAI's error shape. */
 export function errorHandler(): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    const { status, body, headers } = toErrorResponse(err);
+    const { status, body, headers } = toErrorResponse(err, { retrySafe: res.locals.retrySafe === true });
     res.locals.error = body.error.message.split('\n')[0];
     if (status === 500) log.error('unexpected error', { error: err instanceof Error ? err.stack : String(err) });
     if (res.headersSent) {

@@ -1,11 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { log } from '../log.js';
 import type { RegisteredTool } from '../registry.js';
+import { isRetrySafe } from '../retry-safety.js';
 
-/** Records which tool and upstream a request is for, for its log line. */
+/** Records which tool and upstream a request is for: for its log line and its error status. */
 export function noteCall(res: Response, tool: RegisteredTool): void {
   res.locals.tool = tool.name;
   res.locals.upstream = tool.upstream.name;
+  res.locals.retrySafe = isRetrySafe(tool.definition);
 }
 
 /** One log line per request: path, tool, upstream, status, milliseconds. */

@@ -16,33 +16,44 @@ export interface ErrorResponse {
 export const CLIENT_CLOSED_REQUEST = 499;
 
 /**
+ * 424 Failed Dependency: the tool may have run, and a repeat may not be harmless. LiteLLM's
+ * router retries 5xx (3 calls with a pasted `model_list`) and the openai clients retry
+ * 408/409/429/5xx; neither retries a 424, and LiteLLM passes the status through.
+ */
+export const MAY_HAVE_RUN = 424;
+
+export interface ErrorContext {
+  /** The tool is annotated read-only or idempotent (see retry-safety.ts); unknown counts as unsafe. */
+  retrySafe?: boolean;
+}
+
+/**
  * The single mapping from any failure to an HTTP status and OpenAI error body. Unknown errors
  * become a 500 without details: stack traces and messages from libraries may hold secrets.
  */
-export function toErrorResponse(err: unknown): ErrorResponse {
+export function toErrorResponse(err: unknown, { retrySafe = false }: ErrorContext = {}): ErrorResponse {
   if (err instanceof RequestError) return respond(400, 'invalid_request_error', err.message, err.param, err.code);
   if (err instanceof UnknownToolError) return respond(404, 'invalid_request_error', err.message, 'model', 'model_not_found');
-  if (err instanceof UpstreamError) return upstreamResponse(err);
+  if (err instanceof UpstreamError) return upstreamResponse(err, retrySafe);
   const bodyError = bodyParserResponse(err);
   if (bodyError) return bodyError;
   return respond(500, 'server_error', 'Internal error in mcp-model-shim; the shim log has the details.', null, 'internal_error');
 }
 
-function upstreamResponse(err: UpstreamError): ErrorResponse {
+function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse {
   if (err instanceof UpstreamUnavailableError) {
     // Never sent, so safe to retry: 503 + Retry-After is what clients and LiteLLM retry on.
     const response = respond(503, 'upstream_error', err.message, null, 'upstream_unavailable');
     response.headers['retry-after'] = String(err.retryAfterSeconds);
     return response;
   }
-  const response =
-    err instanceof UpstreamRejectedError
-      ? respond(400, 'invalid_request_error', err.message, 'messages', 'upstream_rejected')
-      : err instanceof UpstreamTimeoutError
-        ? respond(504, 'upstream_error', err.message, null, 'upstream_timeout')
-        : err instanceof CallCancelledError
-          ? respond(CLIENT_CLOSED_REQUEST, 'upstream_error', err.message, null, 'cancelled')
-          : respond(502, 'upstream_error', err.message, null, 'upstream_failed');
+  if (err instanceof UpstreamRejectedError) return respond(400, 'invalid_request_error', err.message, 'messages', 'upstream_rejected');
+  if (err instanceof CallCancelledError) return respond(CLIENT_CLOSED_REQUEST, 'upstream_error', err.message, null, 'cancelled');
+  const timedOut = err instanceof UpstreamTimeoutError;
+  const code = timedOut ? 'upstream_timeout' : 'upstream_failed';
+  const response = retrySafe
+    ? respond(timedOut ? 504 : 502, 'upstream_error', err.message, null, code)
+    : respond(MAY_HAVE_RUN, 'upstream_error', `${err.message}. Not retried: the tool may have run and is not marked read-only or idempotent.`, null, code);
   // The openai clients honour this header; a call that may have run must not run twice.
   if (err.mayHaveRun) response.headers['x-should-retry'] = 'false';
   return response;

@@ -1,4 +1,5 @@
 import { RequestError } from '../errors.js';
+import { isHealthProbe } from './health-probe.js';
 
 /** The parts of a chat completion request the shim uses; every other field is ignored. */
 export interface ChatRequest {
@@ -8,6 +9,8 @@ export interface ChatRequest {
   userText: string;
   stream: boolean;
   includeUsage: boolean;
+  /** LiteLLM's health check, to be answered without running the tool. */
+  healthProbe: boolean;
 }
 
 export function parseChatRequest(body: unknown): ChatRequest {
@@ -16,11 +19,13 @@ export function parseChatRequest(body: unknown): ChatRequest {
   }
   const { model, messages, stream, stream_options: streamOptions } = body as Record<string, unknown>;
   if (model !== undefined && typeof model !== 'string') throw new RequestError('"model" must be a string.', 'model', 'invalid_type');
+  const bareModel = model?.replace(/^openai\//, '');
   return {
-    model: model?.replace(/^openai\//, ''),
+    model: bareModel,
     userText: lastUserText(messages),
     stream: stream === true,
     includeUsage: stream === true && (streamOptions as { include_usage?: unknown } | undefined)?.include_usage === true,
+    healthProbe: isHealthProbe(bareModel, messages),
   };
 }
 

@@ -131,20 +131,26 @@ describe('upstream faults get clear errors naming the upstream, and recovery', (
     }
   });
 
-  test('a REST upstream failing with 5xx is a 502 the openai clients will not retry; a 400 from it is a 400', async () => {
+  test('a REST upstream failing with 5xx: 424 for a tool that may change data, 502 for a read-only one; a 400 from it is a 400', async () => {
     const adapter = await startRestAdapter();
     const shim = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
     try {
       adapter.failWith(500);
       const res = await request(shim.url).post('/tools/echo/chat/completions').send(user('x'));
-      expect(res.status).toBe(502);
+      expect(res.status).toBe(424);
       expect(res.headers['x-should-retry']).toBe('false');
-      expect(expectOpenAIError(res.body, 'upstream_failed').message).toBe('upstream "adapter" failed (HTTP 500): adapter failure 500');
-      // The official client honours x-should-retry even with retries enabled: one call reaches the upstream.
+      expect(expectOpenAIError(res.body, 'upstream_failed').message).toBe(
+        'upstream "adapter" failed (HTTP 500): adapter failure 500. Not retried: the tool may have run and is not marked read-only or idempotent.',
+      );
+      // The official client does not retry it, even with retries enabled: one call reaches the upstream.
       adapter.received.length = 0;
       const openai = new OpenAI({ baseURL: `${shim.url}/tools/echo`, apiKey: 'x', maxRetries: 2 });
-      await expect(openai.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'once' }] })).rejects.toMatchObject({ status: 502 });
+      await expect(openai.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'once' }] })).rejects.toMatchObject({ status: 424 });
       expect(adapter.received).toHaveLength(1);
+      // pg_execute_query is annotated read-only: a repeat is harmless, so it stays a 502.
+      const readOnly = await request(shim.url).post('/tools/pg_execute_query/chat/completions').send(user('{"operation": "select", "query": "SELECT 1"}'));
+      expect(readOnly.status).toBe(502);
+      expect(expectOpenAIError(readOnly.body, 'upstream_failed').message).toBe('upstream "adapter" failed (HTTP 500): adapter failure 500');
       adapter.failWith(422);
       const rejected = await request(shim.url).post('/tools/echo/chat/completions').send(user('x'));
       expect(rejected.status).toBe(400);
@@ -162,11 +168,11 @@ describe('upstream faults get clear errors naming the upstream, and recovery', (
     });
     afterAll(() => shim.close());
 
-    test('is a 504 naming the upstream', async () => {
+    test('is an upstream_timeout naming the upstream, with a status nobody retries (the tool may change data)', async () => {
       const res = await request(shim.url).post('/tools/slow/chat/completions').send(user('{"ms": 2000}'));
-      expect(res.status).toBe(504);
+      expect(res.status).toBe(424);
       expect(res.headers['x-should-retry']).toBe('false');
-      expect(expectOpenAIError(res.body, 'upstream_timeout').message).toBe('upstream "db" did not answer within 0.3 s');
+      expect(expectOpenAIError(res.body, 'upstream_timeout').message).toMatch(/^upstream "db" did not answer within 0.3 s\. Not retried/);
     });
 
     test('after streaming started, arrives as a final error event and [DONE]', async () => {
@@ -196,15 +202,15 @@ describe('upstream faults get clear errors naming the upstream, and recovery', (
     });
   });
 
-  test('a stdio server that dies mid-call is a 502 saying the call may have run; it is restarted', async () => {
+  test('a stdio server that dies mid-call is an error saying the call may have run; it is restarted', async () => {
     const shim = await startTestShim({ db: stdioTestServer() });
     try {
       const pid = (await request(shim.url).post('/tools/pid/chat/completions').send(user(''))).body.choices[0].message.content;
       const res = await request(shim.url).post('/tools/crash/chat/completions').send(user(''));
-      expect(res.status).toBe(502);
+      expect(res.status).toBe(424);
       expect(res.headers['x-should-retry']).toBe('false');
-      expect(expectOpenAIError(res.body, 'upstream_failed').message).toBe(
-        'upstream "db" closed the connection during the call; the tool may have run',
+      expect(expectOpenAIError(res.body, 'upstream_failed').message).toMatch(
+        /^upstream "db" closed the connection during the call; the tool may have run\. Not retried/,
       );
       // Right after the crash a call fails fast with a clear message; nothing hangs.
       const during = await request(shim.url).post('/tools/pid/chat/completions').send(user(''));

@@ -267,6 +267,7 @@ describe('lastUserText and parseChatRequest', () => {
       userText: 'SELECT 1',
       stream: false,
       includeUsage: false,
+      healthProbe: false,
     });
     expect(parseChatRequest({ model: 'my-openai/tool', messages }).model).toBe('my-openai/tool');
     expect(parseChatRequest({ messages }).model).toBeUndefined();

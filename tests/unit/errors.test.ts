@@ -51,15 +51,33 @@ describe('toErrorResponse', () => {
   test.each([
     ['failed', new UpstreamFailedError('pg', 'upstream "pg" closed the connection'), 502, 'upstream_failed'],
     ['timed out', new UpstreamTimeoutError('pg', 1500), 504, 'upstream_timeout'],
-  ])('a call that %s may have run, so it carries x-should-retry: false', (_what, err, status, code) => {
-    const response = toErrorResponse(err);
+  ])('a read-only or idempotent call that %s may have run: a 5xx, retrying it is harmless', (_what, err, status, code) => {
+    const response = toErrorResponse(err, { retrySafe: true });
     expect(response.status).toBe(status);
     expect(response.body.error).toEqual({ message: err.message, type: 'upstream_error', param: null, code });
     expect(response.headers).toEqual({ 'x-should-retry': 'false' });
   });
 
+  test.each([
+    ['failed', new UpstreamFailedError('pg', 'upstream "pg" closed the connection'), 'upstream_failed'],
+    ['timed out', new UpstreamTimeoutError('pg', 1500), 'upstream_timeout'],
+  ])('any other call that %s may have run: a 424, which neither LiteLLM nor the openai clients retry', (_what, err, code) => {
+    for (const response of [toErrorResponse(err), toErrorResponse(err, { retrySafe: false })]) {
+      expect(response.status).toBe(424);
+      expect(response.body.error).toEqual({
+        message: `${err.message}. Not retried: the tool may have run and is not marked read-only or idempotent.`,
+        type: 'upstream_error',
+        param: null,
+        code,
+      });
+      expect(response.headers).toEqual({ 'x-should-retry': 'false' });
+    }
+  });
+
   test('the timeout message says how long the shim waited', () => {
-    expect(toErrorResponse(new UpstreamTimeoutError('pg', 1500)).body.error.message).toBe('upstream "pg" did not answer within 1.5 s');
+    expect(toErrorResponse(new UpstreamTimeoutError('pg', 1500), { retrySafe: true }).body.error.message).toBe(
+      'upstream "pg" did not answer within 1.5 s',
+    );
   });
 
   test('a cancelled call is 499 cancelled', () => {
