@@ -2,7 +2,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
+import type { ShimConfig } from './config/types.js';
 import { argumentsFromText, callTool, findTool } from './invoke.js';
+import { litellmConfig, renderSnippet, type SnippetFormat } from './litellm/snippets.js';
 import { log, setLogLevel } from './log.js';
 import { ToolRegistry } from './registry.js';
 import { renderResult } from './render.js';
@@ -42,12 +44,12 @@ async function serve(options: ConfigOption & { host?: string; port?: number }): 
 }
 
 /** Starts the upstreams of the config for a one-shot command, and always closes them. */
-async function withRegistry<T>(configFile: string | undefined, run: (registry: ToolRegistry) => Promise<T>): Promise<T> {
+async function withRegistry<T>(configFile: string | undefined, run: (registry: ToolRegistry, config: ShimConfig) => Promise<T>): Promise<T> {
   const { config } = loadConfig(configFile);
   const registry = ToolRegistry.fromConfig(config);
   try {
     await registry.start();
-    return await run(registry);
+    return await run(registry, config);
   } finally {
     await registry.close();
   }
@@ -79,6 +81,28 @@ async function callOnce(toolName: string, text: string, options: ConfigOption): 
     process.stdout.write(`${renderResult(result)}\n`);
     if (result.isError) process.exitCode = 1;
   });
+}
+
+interface SnippetCliOptions extends ConfigOption {
+  baseUrl?: string;
+  tools?: string;
+  apiKeyEnv?: string;
+  format: SnippetFormat;
+}
+
+async function printSnippets(options: SnippetCliOptions): Promise<void> {
+  await withRegistry(options.config, async (registry, config) => {
+    const { host, port } = config.server;
+    // A wildcard bind address is no address to call; the loopback one is.
+    const baseUrl = options.baseUrl ?? `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+    const snippet = litellmConfig(registry.list(), { baseUrl, tools: options.tools, apiKeyEnv: options.apiKeyEnv });
+    process.stdout.write(renderSnippet(snippet, options.format));
+  });
+}
+
+function parseFormat(value: string): SnippetFormat {
+  if (value !== 'yaml' && value !== 'json') throw new InvalidArgumentError('must be yaml or json');
+  return value;
 }
 
 /** Errors end the command with their message only: no stack traces for users. */
@@ -123,5 +147,16 @@ program
   .option('-c, --config <file>', 'config file')
   .hook('preAction', () => setLogLevel(process.env.LOG_LEVEL ?? 'warn'))
   .action(run(callOnce));
+
+program
+  .command('snippets')
+  .description('print a LiteLLM config with one model_list entry per tool')
+  .option('-c, --config <file>', 'config file')
+  .option('--base-url <url>', "where LiteLLM reaches the shim (default: the config's host and port)")
+  .option('--tools <glob>', 'only tools matching this glob')
+  .option('--api-key-env <var>', 'api_key: os.environ/VAR instead of dummy-key')
+  .option('--format <format>', 'yaml or json', parseFormat, 'yaml' as SnippetFormat)
+  .hook('preAction', () => setLogLevel(process.env.LOG_LEVEL ?? 'warn'))
+  .action(run(printSnippets));
 
 void program.parseAsync();

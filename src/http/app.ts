@@ -5,6 +5,7 @@ import { requestLog } from './request-log.js';
 import { adapterRoutes } from './routes/adapter.js';
 import { chatCompletions } from './routes/chat.js';
 import { healthRoutes } from './routes/health.js';
+import { litellmRoutes } from './routes/litellm.js';
 import { modelRoutes } from './routes/models.js';
 
 export interface AppOptions {
@@ -27,6 +28,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000 }: AppO
   app.use(modelRoutes(registry));
   app.use(adapterRoutes(registry));
   app.use(healthRoutes(registry));
+  app.use(litellmRoutes(registry));
   app.use(routeNotFound());
   app.use(errorHandler());
   return app;

@@ -1,0 +1,25 @@
+import { Router, type Request } from 'express';
+import { RequestError } from '../../errors.js';
+import { litellmConfig, renderSnippet } from '../../litellm/snippets.js';
+import type { ToolRegistry } from '../../registry.js';
+
+/** `GET /litellm/config.yaml?base_url=…&tools=…&api_key_env=…`: the `snippets` command's output. */
+export function litellmRoutes(registry: ToolRegistry): Router {
+  const router = Router();
+  router.get('/litellm/config.yaml', (req, res) => {
+    const config = litellmConfig(registry.list(), {
+      baseUrl: query(req, 'base_url') ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`,
+      tools: query(req, 'tools'),
+      apiKeyEnv: query(req, 'api_key_env'),
+    });
+    res.type('text/yaml').send(renderSnippet(config, 'yaml'));
+  });
+  return router;
+}
+
+function query(req: Request, name: string): string | undefined {
+  const value = req.query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw new RequestError(`Query parameter "${name}" must be a non-empty string.`, name, 'invalid_query');
+  return value;
+}

@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import OpenAI from 'openai';
+import { litellmConfig } from '../../src/litellm/snippets.js';
+import type { RunningShim } from '../../src/server.js';
+import { startRestAdapter, TEST_SERVER, type RestAdapter } from '../fixtures/rest-adapter.js';
+import { startTestShim } from '../helpers/shim.js';
+import { startLiteLLM, type LiteLLM } from './litellm.js';
+
+const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
+const DATABASE_URL = process.env.E2E_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:55432/shim_e2e';
+const SEED = { operation: 'select', query: 'SELECT datname FROM pg_database WHERE datistemplate = false ORDER BY datname' };
+
+describe('mcp-model-shim behind a real LiteLLM proxy', () => {
+  let direct: RunningShim; // the PostgreSQL MCP server (stdio) and the test server, straight behind the shim
+  let adapter: RestAdapter; // the field report's REST adapter in front of the same PostgreSQL server
+  let viaAdapter: RunningShim;
+  let litellm: LiteLLM;
+  let openai: OpenAI;
+
+  beforeAll(async () => {
+    direct = await startTestShim({
+      postgres: { command: process.execPath, args: [PG_SERVER], env: { POSTGRES_CONNECTION_STRING: DATABASE_URL } },
+      db: { command: process.execPath, args: [TEST_SERVER], tools: { include: ['echo', 'fail', 'add'] } },
+    });
+    adapter = await startRestAdapter('raw', PG_SERVER, { POSTGRES_CONNECTION_STRING: DATABASE_URL });
+    viaAdapter = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
+
+    const generated = litellmConfig(direct.registry.list(), { baseUrl: direct.url });
+    const throughAdapter = litellmConfig(viaAdapter.registry.list(), { baseUrl: viaAdapter.url, tools: 'pg_execute_mutation' });
+    litellm = await startLiteLLM({
+      ...generated,
+      model_list: [
+        // The field report's entry, byte for byte but for the host in api_base: no safety settings.
+        {
+          model_name: 'pg_execute_query',
+          litellm_params: { model: 'openai/pg_execute_query', api_base: `${direct.url}/tools/pg_execute_query`, api_key: 'dummy-key' },
+        },
+        // The same, through the REST adapter.
+        {
+          model_name: 'adapter/pg_execute_query',
+          litellm_params: { model: 'openai/pg_execute_query', api_base: `${viaAdapter.url}/tools/pg_execute_query`, api_key: 'dummy-key' },
+        },
+        ...generated.model_list.filter((entry) => entry.model_name !== 'pg_execute_query'),
+        ...throughAdapter.model_list.map((entry) => ({ ...entry, model_name: `adapter/${entry.model_name}` })),
+      ],
+    });
+    openai = new OpenAI({ baseURL: litellm.url, apiKey: litellm.masterKey });
+  }, 180_000);
+
+  afterAll(async () => {
+    await litellm?.stop();
+    await viaAdapter?.close();
+    await adapter?.close();
+    await direct?.close();
+  });
+
+  beforeEach(() => {
+    adapter.failWith(undefined);
+    adapter.received.length = 0;
+  });
+
+  test('the seed scenario: SELECT datname FROM pg_database through LiteLLM returns real rows', async () => {
+    const completion = await openai.chat.completions.create({
+      model: 'pg_execute_query',
+      messages: [{ role: 'user', content: JSON.stringify(SEED) }],
+    });
+    const content = completion.choices[0]!.message.content!;
+    expect(content).toContain('Retrieved 2 rows');
+    expect(content).toContain('"datname": "shim_e2e"');
+    expect(content).toContain('"datname": "postgres"');
+  });
+
+  test('the seed scenario through the REST adapter, and with curl', async () => {
+    const body = JSON.stringify({ model: 'adapter/pg_execute_query', messages: [{ role: 'user', content: JSON.stringify(SEED) }] });
+    const { stdout } = await promisify(execFile)('curl', [
+      '-sS',
+      '--fail-with-body',
+      `${litellm.url}/chat/completions`,
+      '-H',
+      'Content-Type: application/json',
+      '-H',
+      `Authorization: Bearer ${litellm.masterKey}`,
+      '-d',
+      body,
+    ]);
+    const completion = JSON.parse(stdout);
+    expect(completion.choices[0].message.content).toContain('"datname": "shim_e2e"');
+    expect(adapter.received).toEqual([{ tool: 'pg_execute_query', body: { arguments: SEED } }]);
+  });
+
+  test("the UI playground's request streams the result and usage", async () => {
+    const stream = await openai.chat.completions.create({
+      model: 'echo',
+      messages: [{ role: 'user', content: 'streamed through LiteLLM' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let content = '';
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      content += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(content).toBe('echo: streamed through LiteLLM');
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    expect(usage?.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  test("LiteLLM's /v1/models lists the tools", async () => {
+    const ids = (await openai.models.list()).data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(['pg_execute_query', 'pg_execute_sql', 'pg_execute_mutation', 'echo', 'adapter/pg_execute_query']));
+  });
+
+  test("invalid arguments come back through LiteLLM as a 400 with the shim's actionable message", async () => {
+    const call = openai.chat.completions.create({ model: 'pg_execute_query', messages: [{ role: 'user', content: '{"operation": "select"}' }] });
+    await expect(call).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(call).rejects.toThrow(/Invalid arguments for tool "pg_execute_query": missing required parameter "query"/);
+  });
+
+  test('a failing mutating tool is executed exactly once: no retry by LiteLLM or the openai client', async () => {
+    adapter.failWith(500);
+    // A default client: retries enabled, as users have it.
+    const client = new OpenAI({ baseURL: litellm.url, apiKey: litellm.masterKey });
+    const call = client.chat.completions.create({
+      model: 'adapter/pg_execute_mutation',
+      messages: [{ role: 'user', content: JSON.stringify({ operation: 'insert', table: 'tools_seen', data: { name: 'once' } }) }],
+    });
+    await expect(call).rejects.toThrow(/upstream "adapter" failed \(HTTP 500\)/);
+    expect(adapter.received).toHaveLength(1);
+  });
+
+  test("LiteLLM's health checks execute no tool", async () => {
+    const res = await fetch(`${litellm.url}/health`, { headers: { Authorization: `Bearer ${litellm.masterKey}` } });
+    const health = (await res.json()) as { healthy_endpoints: { model: string }[]; unhealthy_endpoints: unknown[] };
+    expect(adapter.received).toEqual([]);
+    expect(health.unhealthy_endpoints).toEqual([]);
+    // The seed entries have no health-check settings: the shim answered their probes itself.
+    expect(health.healthy_endpoints.map((endpoint) => endpoint.model)).toEqual(['openai/pg_execute_query', 'openai/pg_execute_query']);
+  });
+});
