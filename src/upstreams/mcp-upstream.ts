@@ -86,8 +86,12 @@ export abstract class McpUpstream implements Upstream {
     this.reconnector.close();
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
+    if (client) await this.endSession(client);
     await client?.close();
   }
+
+  /** Transport-specific: tells the server, where the protocol allows it, that the session is over. */
+  protected async endSession(_client: Client): Promise<void> {}
 
   /** A new client, initialised over `transport`, that reports `list_changed` and the loss of its connection. */
   protected async connectOver(transport: Transport): Promise<Client> {

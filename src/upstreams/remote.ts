@@ -71,12 +71,29 @@ export class RemoteUpstream extends McpUpstream {
     return undefined;
   }
 
+  /**
+   * Streamable HTTP servers keep a session (and whatever it holds) until told otherwise; the
+   * spec asks clients to DELETE it. Shutdown waits for that a second at most.
+   */
+  protected override async endSession(client: Client): Promise<void> {
+    const transport = client.transport;
+    if (!(transport instanceof StreamableHTTPClientTransport)) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, END_SESSION_WAIT_MS);
+    });
+    await Promise.race([transport.terminateSession().catch(() => undefined), limit]);
+    clearTimeout(timer);
+  }
+
   private openWith(kind: RemoteTransportKind): Promise<Client> {
     const { url, headers } = withoutCredentials(this.config.url, this.config.headers ?? {});
     const requestInit: RequestInit = { headers };
     return this.connectOver(kind === 'sse' ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit }));
   }
 }
+
+const END_SESSION_WAIT_MS = 1000;
 
 /**
  * How the SDK's streamable HTTP transport reports that a stream broke, or that its notification

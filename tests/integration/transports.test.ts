@@ -119,6 +119,18 @@ describe('remote MCP servers (the SDK McpServer over streamable HTTP and SSE)', 
 });
 
 describe('a remote server that goes away', () => {
+  test('shutting down ends the streamable-HTTP session on the server (HTTP DELETE)', async () => {
+    const server = await startRemoteServer('streamable-http');
+    try {
+      const shim = await startTestShim({ remote: { type: 'streamable-http', url: server.url } });
+      expect(server.sessionsEnded).toBe(0);
+      await shim.close();
+      expect(server.sessionsEnded).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   test.each(['streamable-http', 'sse'] as const)('%s: a forgotten session (HTTP 404) is re-initialised and the call sent again, once', async (kind) => {
     const server = await startRemoteServer(kind);
     const shim = await startTestShim({ remote: { type: kind, url: server.url } });
