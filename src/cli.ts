@@ -8,7 +8,7 @@ import { litellmConfig, renderSnippet, type SnippetFormat } from './litellm/snip
 import { log, setLogLevel } from './log.js';
 import { ToolRegistry } from './registry.js';
 import { renderResult } from './render.js';
-import { startShim } from './server.js';
+import { startShim, type RunningShim } from './server.js';
 import { VERSION } from './version.js';
 
 /** The CLI only parses flags and hands plain options to the code that runs. */
@@ -27,20 +27,27 @@ async function serve(options: ConfigOption & { host?: string; port?: number }): 
   const { config, source } = loadConfig(options.config);
   const host = options.host ?? process.env.HOST ?? config.server.host;
   const port = options.port ?? (process.env.PORT ? parsePort(process.env.PORT) : config.server.port);
-  const shim = await startShim(config, { host, port });
-  log.info('listening', { url: shim.url, config: source, tools: shim.registry.list().length, version: VERSION });
+  // Handlers go in before start-up, so a signal at any moment ends in a clean close.
+  const running: { shim?: RunningShim } = {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
-    shim.close().then(
+    running.shim?.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const shim = await startShim(config, { host, port });
+  running.shim = shim;
+  if (stopping) {
+    await shim.close();
+    process.exit(0);
+  }
+  log.info('listening', { url: shim.url, config: source, tools: shim.registry.list().length, version: VERSION });
 }
 
 /** Starts the upstreams of the config for a one-shot command, and always closes them. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { litellmConfig } from '../../src/litellm/snippets.js';
+import { HEALTH_CHECK_MODEL } from '../../src/openai/health-probe.js';
 import type { RunningShim } from '../../src/server.js';
 import { startRestAdapter, TEST_SERVER, type RestAdapter } from '../fixtures/rest-adapter.js';
 import { startTestShim } from '../helpers/shim.js';
@@ -44,7 +45,15 @@ describe('mcp-model-shim behind a real LiteLLM proxy', () => {
         },
         ...generated.model_list.filter((entry) => entry.model_name !== 'pg_execute_query'),
         ...throughAdapter.model_list.map((entry) => ({ ...entry, model_name: `adapter/${entry.model_name}` })),
+        // LiteLLM's wildcard route: every tool as `shim/<tool>`, through the plain OpenAI routes.
+        // Its health check would ask for LiteLLM's cheapest OpenAI model; the sentinel is answered instead.
+        {
+          model_name: 'shim/*',
+          litellm_params: { model: 'openai/*', api_base: `${direct.url}/v1`, api_key: 'dummy-key' },
+          model_info: { health_check_model: `openai/${HEALTH_CHECK_MODEL}` },
+        },
       ],
+      litellm_settings: { check_provider_endpoint: true },
     });
     openai = new OpenAI({ baseURL: litellm.url, apiKey: litellm.masterKey });
   }, 180_000);
@@ -108,9 +117,15 @@ describe('mcp-model-shim behind a real LiteLLM proxy', () => {
     expect(usage?.prompt_tokens).toBeGreaterThan(0);
   });
 
-  test("LiteLLM's /v1/models lists the tools", async () => {
+  test("LiteLLM's /v1/models lists the tools, the wildcard route's too", async () => {
     const ids = (await openai.models.list()).data.map((model) => model.id);
     expect(ids).toEqual(expect.arrayContaining(['pg_execute_query', 'pg_execute_sql', 'pg_execute_mutation', 'echo', 'adapter/pg_execute_query']));
+    expect(ids).toEqual(expect.arrayContaining(['shim/echo', 'shim/pg_execute_query']));
+  });
+
+  test('the wildcard route calls a tool as shim/<tool>', async () => {
+    const completion = await openai.chat.completions.create({ model: 'shim/echo', messages: [{ role: 'user', content: 'wild' }] });
+    expect(completion.choices[0]!.message.content).toBe('echo: wild');
   });
 
   test("invalid arguments come back through LiteLLM as a 400 with the shim's actionable message", async () => {
@@ -136,7 +151,8 @@ describe('mcp-model-shim behind a real LiteLLM proxy', () => {
     const health = (await res.json()) as { healthy_endpoints: { model: string }[]; unhealthy_endpoints: unknown[] };
     expect(adapter.received).toEqual([]);
     expect(health.unhealthy_endpoints).toEqual([]);
-    // The seed entries have no health-check settings: the shim answered their probes itself.
-    expect(health.healthy_endpoints.map((endpoint) => endpoint.model)).toEqual(['openai/pg_execute_query', 'openai/pg_execute_query']);
+    // Generated entries are skipped; the seed entries have no health-check settings, so the shim
+    // answered their probes itself, and the wildcard's sentinel model.
+    expect(health.healthy_endpoints.map((endpoint) => endpoint.model).sort()).toEqual([`openai/${HEALTH_CHECK_MODEL}`, 'openai/pg_execute_query', 'openai/pg_execute_query']);
   });
 });

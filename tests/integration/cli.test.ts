@@ -1,10 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { TEST_SERVER } from '../fixtures/rest-adapter.js';
+import { exited, serveProcess } from '../helpers/serve-process.js';
 import { SEED_ARGUMENTS } from '../helpers/shim.js';
 
 // The built CLI, exactly as users run it (`npm test` builds first).
@@ -34,26 +35,7 @@ async function cli(args: string[], cwd = emptyDir(), env: NodeJS.ProcessEnv = {}
   }
 }
 
-/** Starts `serve`, resolves with its URL once the "listening" log line appears. */
-function serve(args: string[], cwd = emptyDir(), env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'info', ...env } });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stderr.on('data', (data: Buffer) => {
-      log += data.toString();
-      const match = /"message":"listening".*?"url":"([^"]+)"/.exec(log) ?? /"url":"([^"]+)".*?"message":"listening"/.exec(log);
-      if (match) resolve({ url: match[1]!, child });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${log}`)));
-  });
-}
-
-function stopped(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.on('exit', (code) => resolve(code));
-  });
-}
+const serve = (args: string[], cwd = emptyDir(), env: NodeJS.ProcessEnv = {}) => serveProcess(CLI, args, cwd, env);
 
 describe('the mcp-model-shim command', () => {
   test('tools --json lists the embedded default: harmless tools only', async () => {
@@ -119,7 +101,7 @@ describe('the mcp-model-shim command', () => {
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await stopped(child)).toBe(0);
+    expect(await exited(child)).toBe(0);
   });
 
   test('serve takes HOST and PORT from the environment; flags win', async () => {
@@ -131,9 +113,9 @@ describe('the mcp-model-shim command', () => {
     } finally {
       fromEnv.child.kill('SIGINT');
     }
-    expect(await stopped(fromEnv.child)).toBe(0);
+    expect(await exited(fromEnv.child)).toBe(0);
     const fromFlag = await serve(['--port', '0', '--host', '127.0.0.1'], emptyDir(), { PORT: 'not-a-port', HOST: 'not-a-host' });
     fromFlag.child.kill('SIGTERM');
-    expect(await stopped(fromFlag.child)).toBe(0);
+    expect(await exited(fromFlag.child)).toBe(0);
   });
 });
