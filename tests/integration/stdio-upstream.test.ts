@@ -1,3 +1,4 @@
+import path from 'node:path';
 import OpenAI from 'openai';
 import request from 'supertest';
 import type { RunningShim } from '../../src/server.js';
@@ -125,4 +126,15 @@ describe('a stdio MCP server served as OpenAI models', () => {
     expect(res.body.choices[0].message.content).toBe('echo: q');
     expect(res.body.model).toBe('echo');
   });
+});
+
+test('a tool whose definition the MCP SDK rejects is skipped; the server keeps its other tools', async () => {
+  const shim = await startTestShim({ odd: { command: process.execPath, args: [path.join(__dirname, '../fixtures/odd-tool-server.mjs')] } });
+  try {
+    expect((await request(shim.url).get('/v1/models')).body.data.map((model: { id: string }) => model.id)).toEqual(['good']);
+    const res = await request(shim.url).post('/tools/good/chat/completions').send({ messages: [{ role: 'user', content: '' }] });
+    expect(res.body.choices[0].message.content).toBe('good ran');
+  } finally {
+    await shim.close();
+  }
 });
