@@ -18,6 +18,8 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 8080
 # Mount a config at /config/mcp-model-shim.yaml; without one the embedded default is served.
+# HOST is 0.0.0.0, so the shim refuses to start without server.apiKeys in that config, unless
+# the command says `serve --allow-unauthenticated` (a private network only).
 VOLUME /config
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -23,7 +23,7 @@ function parsePort(value: string): number {
   return port;
 }
 
-async function serve(options: ConfigOption & { host?: string; port?: number }): Promise<void> {
+async function serve(options: ConfigOption & { host?: string; port?: number; allowUnauthenticated?: boolean }): Promise<void> {
   const { config, source } = loadConfig(options.config);
   const host = options.host ?? process.env.HOST ?? config.server.host;
   const port = options.port ?? (process.env.PORT ? parsePort(process.env.PORT) : config.server.port);
@@ -41,7 +41,7 @@ async function serve(options: ConfigOption & { host?: string; port?: number }): 
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  const shim = await startShim(config, { host, port });
+  const shim = await startShim(config, { host, port, allowUnauthenticated: options.allowUnauthenticated });
   running.shim = shim;
   if (stopping) {
     await shim.close();
@@ -85,7 +85,7 @@ async function callOnce(toolName: string, text: string, options: ConfigOption): 
   await withRegistry(options.config, async (registry) => {
     const tool = findTool(registry, toolName);
     const result = await callTool(tool, argumentsFromText(tool, text));
-    process.stdout.write(`${renderResult(result)}\n`);
+    process.stdout.write(`${renderResult(result, tool.maxResultBytes)}\n`);
     if (result.isError) process.exitCode = 1;
   });
 }
@@ -136,6 +136,7 @@ program
   .option('-c, --config <file>', 'config file (default: ./mcp-model-shim.yaml, else the embedded default)')
   .option('--host <host>', 'address to bind (env HOST; default 127.0.0.1)')
   .option('-p, --port <port>', 'port to listen on (env PORT; default 8080)', parsePort)
+  .option('--allow-unauthenticated', 'listen beyond loopback without server.apiKeys (anyone reaching the port can run every tool)')
   .action(run(serve));
 
 program

@@ -1,6 +1,6 @@
 import { UnknownToolError } from './errors.js';
 import { checkArguments, textToArguments } from './openai/arguments.js';
-import type { RegisteredTool, ToolRegistry } from './registry.js';
+import type { RegisteredTool, ToolView } from './registry.js';
 import type { CallOptions, CallToolResult, ToolDefinition } from './upstreams/types.js';
 
 /**
@@ -8,9 +8,9 @@ import type { CallOptions, CallToolResult, ToolDefinition } from './upstreams/ty
  * find the tool → arguments from text → validate → call the upstream.
  */
 
-export function findTool(registry: ToolRegistry, name: string): RegisteredTool {
-  const tool = registry.get(name);
-  if (!tool) throw new UnknownToolError(name, registry.suggest(name));
+export function findTool(tools: ToolView, name: string): RegisteredTool {
+  const tool = tools.get(name);
+  if (!tool) throw new UnknownToolError(name, tools.suggest(name));
   return tool;
 }
 

@@ -42,7 +42,14 @@ interface Source {
 }
 
 /** Every upstream's tools by exposed name, with argument validators compiled once per tool. */
-export class ToolRegistry {
+/** The tools one caller may see; the others are treated as if they did not exist. */
+export interface ToolView {
+  get(name: string): RegisteredTool | undefined;
+  list(): readonly RegisteredTool[];
+  suggest(name: string): string[];
+}
+
+export class ToolRegistry implements ToolView {
   private readonly sources = new Map<string, Source>();
   private byName = new Map<string, RegisteredTool>();
   private listed: RegisteredTool[] = [];
@@ -97,6 +104,18 @@ export class ToolRegistry {
   /** Up to three exposed names close to `name`, for "did you mean" messages. */
   suggest(name: string): string[] {
     return closestNames(name, this.listed.map((tool) => tool.name));
+  }
+
+  /** Only the tools `allows` accepts (by exposed name), e.g. an API key's allow-list. */
+  view(allows: (tool: string) => boolean): ToolView {
+    return {
+      get: (name) => {
+        const tool = this.get(name);
+        return tool && allows(tool.name) ? tool : undefined;
+      },
+      list: () => this.listed.filter((tool) => allows(tool.name)),
+      suggest: (name) => closestNames(name, this.listed.filter((tool) => allows(tool.name)).map((tool) => tool.name)),
+    };
   }
 
   health(): Record<string, UpstreamStatus> {

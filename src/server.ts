@@ -1,11 +1,16 @@
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from './config/errors.js';
 import type { ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { ToolRegistry } from './registry.js';
 
-export interface ServeOptions extends AppOptions {
+export interface ServeOptions extends Omit<AppOptions, 'apiKeys'> {
   host: string;
   port: number;
+  /** Listen beyond loopback without API keys (`--allow-unauthenticated`). */
+  allowUnauthenticated?: boolean;
+  /** How long a shutdown waits for calls in flight before cutting connections. */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningShim {
@@ -14,11 +19,29 @@ export interface RunningShim {
   close(): Promise<void>;
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * Without API keys, anyone who reaches the port can run every tool: that is only the default
+ * on loopback. Anything else needs keys or an explicit opt-out.
+ */
+export function checkBind(host: string, apiKeys: readonly unknown[] | undefined, allowUnauthenticated = false): void {
+  if ((apiKeys?.length ?? 0) > 0 || allowUnauthenticated || LOOPBACK.test(host)) return;
+  throw new ConfigError(
+    `refusing to listen on ${host} without API keys: anyone who reaches it could run every tool. ` +
+      'Set server.apiKeys, bind 127.0.0.1, or pass --allow-unauthenticated.',
+  );
+}
+
 /** Connects every upstream, reads their tools, then listens. */
-export async function startShim(config: ShimConfig, { host, port, ...appOptions }: ServeOptions): Promise<RunningShim> {
+export async function startShim(
+  config: ShimConfig,
+  { host, port, allowUnauthenticated, shutdownGraceMs = 10_000, ...appOptions }: ServeOptions,
+): Promise<RunningShim> {
+  checkBind(host, config.server.apiKeys, allowUnauthenticated);
   const registry = ToolRegistry.fromConfig(config);
   await registry.start();
-  const app = createApp(registry, appOptions);
+  const app = createApp(registry, { ...appOptions, apiKeys: config.server.apiKeys });
   let server: ReturnType<typeof app.listen>;
   try {
     server = await new Promise((resolve, reject) => {
@@ -33,10 +56,12 @@ export async function startShim(config: ShimConfig, { host, port, ...appOptions 
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
     registry,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      // Stop accepting, let calls in flight finish within the grace period, then cut the rest.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);
+      await drained;
+      clearTimeout(grace);
       await registry.close();
     },
   };

@@ -56,7 +56,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (!validate(data)) throw new ConfigError(formatErrors(validate.errors ?? []));
   const config = data as unknown as ShimConfig;
   return {
-    server: { host: config.server?.host ?? DEFAULT_HOST, port: config.server?.port ?? DEFAULT_PORT },
+    server: { ...config.server, host: config.server?.host ?? DEFAULT_HOST, port: config.server?.port ?? DEFAULT_PORT },
     mcpServers: config.mcpServers,
   };
 }

@@ -51,6 +51,25 @@ const hasType = (...kinds: string[]) => ({ required: ['type'], properties: { typ
 const untypedWithUrl = { required: ['url'], not: { required: ['type'] } };
 const untypedWithoutUrl = { not: { anyOf: [{ required: ['type'] }, { required: ['url'] }] } };
 
+// Short keys are guessable; an empty one (an unset variable) would let anybody in.
+const keyString = { type: 'string', minLength: 8 } as const;
+
+const apiKey = {
+  anyOf: [
+    keyString,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['key'],
+      properties: {
+        name: { type: 'string', minLength: 1 },
+        key: keyString,
+        tools: { type: 'array', items: { type: 'string', minLength: 1 } },
+      },
+    },
+  ],
+} as const;
+
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -62,6 +81,7 @@ export const configSchema = {
       properties: {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
+        apiKeys: { type: 'array', items: apiKey },
       },
     },
     mcpServers: {

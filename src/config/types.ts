@@ -44,8 +44,11 @@ export type RemoteTransportKind = 'streamable-http' | 'sse';
 
 export type ServerConfig = StdioServerConfig | RestServerConfig | RemoteServerConfig;
 
+/** A key for all tools, or a named key limited to tools matching glob patterns. */
+export type ApiKeyConfig = string | { name?: string; key: string; tools?: string[] };
+
 export interface ShimConfig {
-  server: { host: string; port: number };
+  server: { host: string; port: number; apiKeys?: ApiKeyConfig[] };
   mcpServers: Record<string, ServerConfig>;
 }
 

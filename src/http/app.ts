@@ -1,5 +1,7 @@
 import express, { type Express } from 'express';
+import type { ApiKeyConfig } from '../config/types.js';
 import type { ToolRegistry } from '../registry.js';
+import { authenticate } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
 import { requestLog } from './request-log.js';
 import { adapterRoutes } from './routes/adapter.js';
@@ -11,15 +13,19 @@ import { modelRoutes } from './routes/models.js';
 export interface AppOptions {
   /** Interval of `: keep-alive` comments while a streamed call runs. */
   keepAliveMs?: number;
+  /** `server.apiKeys`; none means no authentication (loopback only, see server.ts). */
+  apiKeys?: ApiKeyConfig[];
 }
 
 const BODY_LIMIT = '1mb';
 
 /** The HTTP face of the shim: OpenAI routes, the REST adapter's routes, health. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000 }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog());
+  // Before the body is read: a caller without a key costs nothing.
+  app.use(authenticate(apiKeys));
   // Any content type is read as JSON: some clients omit the header, and the body must be JSON anyway.
   app.use(express.json({ limit: BODY_LIMIT, type: () => true }));
   const chat = chatCompletions(registry, { keepAliveMs });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../src/config/errors.js';
@@ -183,5 +183,13 @@ describe('loadConfig', () => {
 
   test('a missing file is a ConfigError naming it', () => {
     expect(configError(() => loadConfig('nope.yaml', {}, dir))).toBe(`cannot read config file ${path.join(dir, 'nope.yaml')}: ENOENT`);
+  });
+});
+
+describe('the shipped shim configs', () => {
+  test.each(['litellm-snippets/mcp-model-shim.yaml', 'litellm-snippets/compose-shim.yaml'])('%s is valid', (file) => {
+    const text = readFileSync(path.join(__dirname, '../..', file), 'utf8');
+    const env = { SHIM_KEY: 'a-long-enough-key', DATABASE_URL: 'postgresql://db/x' };
+    expect(Object.keys(parseConfig(text, env).mcpServers).length).toBeGreaterThan(0);
   });
 });

@@ -3,6 +3,7 @@ import { RequestError } from '../../errors.js';
 import { callTool, checkedArguments, findTool } from '../../invoke.js';
 import type { ToolRegistry } from '../../registry.js';
 import { abortOnClientClose } from '../abort.js';
+import { visibleTools } from '../auth.js';
 import { noteCall } from '../request-log.js';
 
 /**
@@ -13,7 +14,7 @@ export function adapterRoutes(registry: ToolRegistry): Router {
   const router = Router();
   router.get('/tools', (_req, res) => {
     res.json({
-      tools: registry.list().map((tool) => ({
+      tools: visibleTools(res, registry).list().map((tool) => ({
         name: tool.name,
         description: tool.definition.description ?? '',
         inputSchema: tool.definition.inputSchema,
@@ -21,7 +22,7 @@ export function adapterRoutes(registry: ToolRegistry): Router {
     });
   });
   router.post('/tools/:name', async (req, res) => {
-    const tool = findTool(registry, req.params.name);
+    const tool = findTool(visibleTools(res, registry), req.params.name);
     noteCall(res, tool);
     const args = (req.body as { arguments?: unknown } | undefined)?.arguments ?? {};
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {

@@ -12,6 +12,7 @@ import { renderProgress, renderResult } from '../../render.js';
 import { isRetrySafe } from '../../retry-safety.js';
 import type { Progress } from '../../upstreams/types.js';
 import { abortOnClientClose } from '../abort.js';
+import { visibleTools } from '../auth.js';
 import { EventStream } from '../event-stream.js';
 import { noteCall } from '../request-log.js';
 
@@ -32,7 +33,7 @@ export function chatCompletions(registry: ToolRegistry, { keepAliveMs }: ChatOpt
       answerHealthProbe(registry, name, request, res, keepAliveMs);
       return;
     }
-    const tool = findTool(registry, name);
+    const tool = findTool(visibleTools(res, registry), name);
     noteCall(res, tool);
     const args = argumentsFromText(tool, request.userText);
     log.debug('tool arguments', { tool: tool.name, arguments: args });
@@ -73,7 +74,7 @@ export function chatCompletions(registry: ToolRegistry, { keepAliveMs }: ChatOpt
  * so a misconfigured deployment shows as unhealthy.
  */
 function answerHealthProbe(registry: ToolRegistry, name: string, request: ChatRequest, res: Response, keepAliveMs: number): void {
-  if (name !== HEALTH_CHECK_MODEL) noteCall(res, findTool(registry, name));
+  if (name !== HEALTH_CHECK_MODEL) noteCall(res, findTool(visibleTools(res, registry), name));
   log.info('answered a LiteLLM health check without running the tool', { tool: name });
   const meta = completionMeta(name);
   const content = healthProbeAnswer(name);

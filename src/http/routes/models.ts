@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { findTool } from '../../invoke.js';
 import type { RegisteredTool, ToolRegistry } from '../../registry.js';
+import { visibleTools } from '../auth.js';
 
 const STARTED = Math.floor(Date.now() / 1000);
 
@@ -16,13 +17,13 @@ function modelList(tools: readonly RegisteredTool[]) {
 export function modelRoutes(registry: ToolRegistry): Router {
   const router = Router();
   router.get(['/v1/models', '/models'], (_req, res) => {
-    res.json(modelList(registry.list()));
+    res.json(modelList(visibleTools(res, registry).list()));
   });
   router.get(['/v1/models/:id', '/models/:id'], (req, res) => {
-    res.json(modelObject(findTool(registry, String(req.params.id))));
+    res.json(modelObject(findTool(visibleTools(res, registry), String(req.params.id))));
   });
   router.get(['/tools/:name/v1/models', '/tools/:name/models'], (req, res) => {
-    res.json(modelList([findTool(registry, String(req.params.name))]));
+    res.json(modelList([findTool(visibleTools(res, registry), String(req.params.name))]));
   });
   return router;
 }

@@ -1,0 +1,74 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import type { ApiKeyConfig } from '../config/types.js';
+import { globMatcher } from '../glob.js';
+import type { ToolRegistry, ToolView } from '../registry.js';
+
+interface Key {
+  name: string;
+  digest: Buffer;
+  allows: (tool: string) => boolean;
+}
+
+/** Who called, once authenticated: the key's name and the tools it may use. */
+export interface Caller {
+  name: string;
+  allows: (tool: string) => boolean;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+function toKeys(configs: ApiKeyConfig[]): Key[] {
+  return configs.map((config, i) => {
+    const { key, name = `key${i + 1}`, tools } = typeof config === 'string' ? { key: config } : config;
+    return { name, digest: sha256(key), allows: tools ? globMatcher(tools) : () => true };
+  });
+}
+
+/** `Authorization: Bearer <key>` (any case) or `x-api-key: <key>`. */
+function presentedKey(authorization: string | undefined, apiKey: string | string[] | undefined): string | undefined {
+  const bearer = /^bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
+  return bearer || (typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined);
+}
+
+/** Compares digests in constant time, and against every key, so timing tells nothing. */
+function match(keys: Key[], presented: string): Key | undefined {
+  const digest = sha256(presented);
+  let found: Key | undefined;
+  for (const key of keys) if (timingSafeEqual(key.digest, digest) && !found) found = key;
+  return found;
+}
+
+/**
+ * Checks the API key on every route but `GET /health` when keys are configured; the caller's
+ * allow-list then decides which tools exist for it. Without keys, everybody sees every tool
+ * (and the shim only binds loopback, see server.ts).
+ */
+export function authenticate(configs: ApiKeyConfig[] | undefined): RequestHandler {
+  if (!configs || configs.length === 0) return (_req, _res, next) => next();
+  const keys = toKeys(configs);
+  return (req, res, next) => {
+    if (req.method === 'GET' && req.path === '/health') return next();
+    const presented = presentedKey(req.headers.authorization, req.headers['x-api-key']);
+    const key = presented === undefined ? undefined : match(keys, presented);
+    if (!key) {
+      res.status(401).json({
+        error: {
+          message: presented === undefined ? 'Missing API key: send "Authorization: Bearer <key>".' : 'Invalid API key.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      });
+      return;
+    }
+    res.locals.caller = { name: key.name, allows: key.allows } satisfies Caller;
+    next();
+  };
+}
+
+/** The tools this request may see: all of them, or its key's allow-list. */
+export function visibleTools(res: Response, registry: ToolRegistry): ToolView {
+  const caller = res.locals.caller as Caller | undefined;
+  return caller ? registry.view(caller.allows) : registry;
+}
