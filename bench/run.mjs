@@ -1,0 +1,387 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [-- --profile]`: the shim side by side with the direct upstream, a
+// bare node:http proxy and mcpo, in one run on loopback. Not a test: it prints a table and writes
+// bench/results.json. Every process it starts is in its own process group and is killed on exit.
+//   --quick     a few seconds per case (CI)
+//   --profile   run the shims under `node --cpu-prof`; profiles go to bench/profiles/
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clearInterval, clearTimeout, setInterval } from 'node:timers';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const QUICK = process.argv.includes('--quick');
+const PROFILE = process.argv.includes('--profile');
+const DURATION_S = QUICK ? 2.5 : 10;
+const WARMUP_S = QUICK ? 0.5 : 2;
+const CONCURRENCY = [1, 64];
+const DEADLINE_MS = QUICK ? 150_000 : 900_000;
+const MCPO_VERSION = '0.0.20';
+// mcpo 0.0.20 predates mcp 2 (renamed its client) and FastAPI 0.129 (refuses its keyword arguments).
+const MCPO_PINS = [`mcpo==${MCPO_VERSION}`, 'mcp<2', 'fastapi<0.129'];
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(BENCH);
+const NODE = process.execPath;
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const STDIO_ECHO = path.join(BENCH, 'stdio-echo.mjs');
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-bench-'));
+
+// --- processes --------------------------------------------------------------------------------
+
+const children = new Set();
+
+function start(command, args, { stderr = 'ignore', env = process.env } = {}) {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', stderr], env });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  child.on('error', () => children.delete(child));
+  return child;
+}
+
+/** SIGTERM to the whole group, SIGKILL when it has not gone after 3 s. */
+async function stop(child) {
+  if (!children.has(child)) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  signalGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 3000);
+  await gone;
+  clearTimeout(timer);
+  // The group may still hold a grandchild (a stdio upstream) that outlived its parent.
+  signalGroup(child, 'SIGKILL');
+}
+
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function killAll() {
+  for (const child of children) signalGroup(child, 'SIGKILL');
+  fs.rmSync(TMP, { recursive: true, force: true });
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    console.error(`bench: ${signal}, stopping`);
+    process.exit(130);
+  });
+}
+setTimeout(() => {
+  console.error(`bench: still running after ${DEADLINE_MS / 1000} s; giving up`);
+  process.exit(1);
+}, DEADLINE_MS).unref();
+
+/** Our own helper servers print their port as their first line on stdout. */
+function portOf(child, what) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 10_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(Number(line));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code})`)));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startNodeHelper(script, args, what) {
+  const child = start(NODE, [path.join(BENCH, script), ...args]);
+  return { child, url: `http://127.0.0.1:${await portOf(child, what)}` };
+}
+
+/** The shim from dist/ at the default log level, its log in a file; `ready` = first answered call. */
+async function startShim(name, servers) {
+  const config = path.join(TMP, `${name}.json`);
+  fs.writeFileSync(config, JSON.stringify({ mcpServers: servers }));
+  const port = await freePort();
+  const logFd = fs.openSync(path.join(TMP, `${name}.log`), 'w');
+  const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(BENCH, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const started = performance.now();
+  const child = start(NODE, [...profile, CLI, 'serve', '--config', config, '--host', '127.0.0.1', '--port', String(port)], {
+    stderr: logFd,
+    env: { ...process.env, LOG_LEVEL: 'info' },
+  });
+  fs.closeSync(logFd);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(() => call(`${url}/tools/echo/chat/completions`, chatBody(false)), `shim "${name}"`, child);
+  return { child, url, startupMs: performance.now() - started };
+}
+
+async function startMcpo() {
+  const bin = await mcpoBinary();
+  if (typeof bin !== 'string') return bin;
+  const port = await freePort();
+  const child = start(bin, ['--host', '127.0.0.1', '--port', String(port), '--log-level', 'WARNING', '--', NODE, STDIO_ECHO]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(() => call(`${url}/echo`, MCPO_BODY), 'mcpo', child, 60_000);
+  return { child, url };
+}
+
+/** mcpo in a cached virtual environment, installed with pip the first time. */
+async function mcpoBinary() {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const venv = path.join(cache, 'mcp-model-shim', `mcpo-${MCPO_VERSION}`);
+  const bin = path.join(venv, 'bin', 'mcpo');
+  const done = path.join(venv, '.complete');
+  if (fs.existsSync(bin) && fs.existsSync(done)) return bin;
+  console.log(`installing mcpo ${MCPO_VERSION} into ${venv} …`);
+  fs.rmSync(venv, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(venv), { recursive: true });
+  const steps = [
+    ['python3', ['-m', 'venv', venv]],
+    [path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...MCPO_PINS]],
+  ];
+  for (const [command, args] of steps) {
+    const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000, encoding: 'utf8' });
+    if (result.status !== 0) {
+      const reason = result.error?.message ?? (result.signal ? `timed out` : result.stderr.trim().split('\n').pop());
+      return { skipped: `${path.basename(command)} ${args[0]} failed: ${reason}` };
+    }
+  }
+  fs.writeFileSync(done, '');
+  return bin;
+}
+
+async function waitFor(attempt, what, child, timeoutMs = 20_000) {
+  const deadline = performance.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (;;) {
+    const answer = await attempt().catch(() => undefined);
+    if (answer?.status === 200) return answer;
+    if (exited) throw new Error(`${what} exited before answering`);
+    if (performance.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs / 1000} s`);
+    await sleep(5);
+  }
+}
+
+/** One request on a fresh connection. */
+function call(url, body, method = body ? 'POST' : 'GET') {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.end(body);
+  });
+}
+
+// --- measuring --------------------------------------------------------------------------------
+
+const DIRECT_BODY = JSON.stringify({ arguments: { message: 'hello' } });
+const MCPO_BODY = JSON.stringify({ message: 'hello' });
+function chatBody(stream) {
+  return JSON.stringify({
+    model: 'echo',
+    messages: [{ role: 'user', content: '{"message": "hello"}' }],
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+function cannon(url, { body, connections, duration, onResponse }) {
+  const instance = autocannon({
+    url,
+    method: body ? 'POST' : 'GET',
+    body,
+    headers: { 'content-type': 'application/json', authorization: 'Bearer dummy-key' },
+    connections,
+    duration,
+  });
+  if (onResponse) instance.on('response', onResponse);
+  return instance;
+}
+
+/** autocannon drives the load; latencies are recorded here at full resolution (its histogram keeps whole ms). */
+async function measure(url, { body, connections, rssOf }) {
+  await cannon(url, { body, connections, duration: WARMUP_S });
+  const latencies = [];
+  let rssMaxMb = 0;
+  const sampler = rssOf && setInterval(() => (rssMaxMb = Math.max(rssMaxMb, rssMb(rssOf) ?? 0)), 100);
+  const result = await cannon(url, {
+    body,
+    connections,
+    duration: DURATION_S,
+    onResponse: (_client, status, _bytes, ms) => {
+      if (status < 300) latencies.push(ms);
+    },
+  });
+  if (sampler) clearInterval(sampler);
+  latencies.sort((a, b) => a - b);
+  const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return {
+    p50: pick(0.5),
+    p99: pick(0.99),
+    rps: latencies.length / result.duration,
+    failures: result.non2xx + result.errors + result.timeouts,
+    ...(rssOf ? { rssMaxMb } : {}),
+  };
+}
+
+function rssMb(pid) {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// --- the run ----------------------------------------------------------------------------------
+
+const CASES = [
+  { id: 'direct', label: '(1) REST upstream, direct' },
+  { id: 'proxy', label: '(2) bare node:http proxy' },
+  { id: 'shim-rest', label: '(3) shim → REST' },
+  { id: 'shim-rest-stream', label: '(3) shim → REST, streaming' },
+  { id: 'shim-stdio', label: '(4) shim → stdio' },
+  { id: 'mcpo', label: '(5) mcpo → stdio' },
+];
+
+async function main() {
+  if (!fs.existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  console.log(`mcp-model-shim bench${QUICK ? ' (quick)' : ''}: ${os.cpus().length} cores, Node ${process.version}, ` +
+    `${DURATION_S} s per case after ${WARMUP_S} s warm-up, concurrency ${CONCURRENCY.join(' and ')}`);
+  const results = { machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, quick: QUICK, runs: [], skipped: {} };
+
+  const rest = await startNodeHelper('rest-echo.mjs', [], 'REST upstream');
+  const proxy = await startNodeHelper('bare-proxy.mjs', [rest.url], 'bare proxy');
+  const shimRest = await startShim('shim-rest', { bench: { type: 'rest', url: rest.url } });
+  const shimRestIdleMb = rssMb(shimRest.child.pid);
+  const shimStdio = await startShim('shim-stdio', { bench: { command: NODE, args: [STDIO_ECHO] } });
+  const mcpo = await startMcpo();
+  if (mcpo.skipped) {
+    results.skipped.mcpo = mcpo.skipped;
+    console.log(`(5) mcpo skipped: ${mcpo.skipped}`);
+  }
+  const targets = {
+    direct: { url: `${rest.url}/tools/echo`, body: DIRECT_BODY },
+    proxy: { url: `${proxy.url}/tools/echo`, body: DIRECT_BODY },
+    'shim-rest': { url: `${shimRest.url}/tools/echo/chat/completions`, body: chatBody(false), rssOf: shimRest.child.pid },
+    'shim-rest-stream': { url: `${shimRest.url}/tools/echo/chat/completions`, body: chatBody(true), rssOf: shimRest.child.pid },
+    'shim-stdio': { url: `${shimStdio.url}/tools/echo/chat/completions`, body: chatBody(false), rssOf: shimStdio.child.pid },
+    ...(mcpo.url ? { mcpo: { url: `${mcpo.url}/echo`, body: MCPO_BODY } } : {}),
+  };
+
+  for (const connections of CONCURRENCY) {
+    for (const { id, label } of CASES) {
+      const target = targets[id];
+      if (!target) continue;
+      const check = await call(target.url, target.body);
+      if (check.status !== 200 || !check.text.includes('hello')) throw new Error(`${label} answered ${check.status}: ${check.text.slice(0, 200)}`);
+      const run = { id, label, connections, ...(await measure(target.url, { ...target, connections })) };
+      results.runs.push(run);
+      console.log(`  ${label.padEnd(30)} c=${String(connections).padEnd(3)} p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  ${Math.round(run.rps)} req/s`);
+    }
+  }
+  results.shimRest = { startupMs: shimRest.startupMs, rssIdleMb: shimRestIdleMb, rssLoadMb: maxRss(results.runs, ['shim-rest', 'shim-rest-stream']) };
+  results.shimStdio = { startupMs: shimStdio.startupMs, rssIdleMb: rssMb(shimStdio.child.pid), rssLoadMb: maxRss(results.runs, ['shim-stdio']) };
+  await Promise.all([shimRest, shimStdio, mcpo, proxy].filter((p) => p.child).map((p) => stop(p.child)));
+
+  // 1,000 tools: start-up, /v1/models, memory.
+  const many = await startNodeHelper('rest-echo.mjs', ['--tools', '1000'], 'generated upstream');
+  const shimMany = await startShim('shim-1000-tools', { bench: { type: 'rest', url: many.url } });
+  const listed = JSON.parse((await call(`${shimMany.url}/v1/models`)).text).data.length;
+  const models = await measure(`${shimMany.url}/v1/models`, { connections: 1, rssOf: shimMany.child.pid });
+  results.thousandTools = { tools: listed, startupMs: shimMany.startupMs, rssIdleMb: rssMb(shimMany.child.pid), models };
+  await Promise.all([stop(shimMany.child), stop(many.child), stop(rest.child)]);
+
+  report(results);
+  fs.writeFileSync(path.join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote bench/results.json${PROFILE ? '; CPU profiles in bench/profiles/' : ''}`);
+}
+
+function maxRss(runs, ids) {
+  return Math.max(...runs.filter((run) => ids.includes(run.id)).map((run) => run.rssMaxMb));
+}
+
+function ms(value) {
+  return `${value.toFixed(3)} ms`.padStart(10);
+}
+
+function report(results) {
+  const find = (id, c) => results.runs.find((run) => run.id === id && run.connections === c);
+  const rows = [['case', 'conc', 'p50 ms', 'p99 ms', 'req/s', '÷(1)', '÷(2)', '+p50 vs (1)', '+p99 vs (1)']];
+  for (const run of results.runs) {
+    const direct = find('direct', run.connections);
+    const proxy = find('proxy', run.connections);
+    rows.push([
+      run.label,
+      String(run.connections),
+      run.p50.toFixed(3),
+      run.p99.toFixed(3),
+      String(Math.round(run.rps)),
+      (run.rps / direct.rps).toFixed(2),
+      (run.rps / proxy.rps).toFixed(2),
+      (run.p50 - direct.p50).toFixed(3),
+      (run.p99 - direct.p99).toFixed(3),
+    ]);
+    if (run.failures) rows[rows.length - 1][0] += ` (${run.failures} failed)`;
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (row) => `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
+  console.log(`\n${line(rows[0])}\n| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`);
+  for (const row of rows.slice(1)) console.log(line(row));
+
+  const { shimRest, shimStdio, thousandTools } = results;
+  console.log(`\nshim → REST:  start-up to first answer ${Math.round(shimRest.startupMs)} ms; RSS idle ${shimRest.rssIdleMb} MB, under load ${shimRest.rssLoadMb} MB`);
+  console.log(`shim → stdio: start-up to first answer ${Math.round(shimStdio.startupMs)} ms (includes spawning the MCP server); RSS idle ${shimStdio.rssIdleMb} MB, under load ${shimStdio.rssLoadMb} MB`);
+  console.log(`${thousandTools.tools} tools: start-up ${Math.round(thousandTools.startupMs)} ms; GET /v1/models p50 ${thousandTools.models.p50.toFixed(2)} ms, p99 ${thousandTools.models.p99.toFixed(2)} ms; RSS idle ${thousandTools.rssIdleMb} MB, while listing ${thousandTools.models.rssMaxMb} MB`);
+
+  const shim1 = find('shim-rest', 1);
+  const direct1 = find('direct', 1);
+  const shim64 = find('shim-rest', 64);
+  const proxy64 = find('proxy', 64);
+  const stdio64 = find('shim-stdio', 64);
+  const mcpo64 = find('mcpo', 64);
+  const targets = [
+    ['added p50 at c=1 ≤ 0.3 ms', shim1.p50 - direct1.p50 <= 0.3, `${(shim1.p50 - direct1.p50).toFixed(3)} ms`],
+    ['added p99 at c=1 ≤ 2 ms', shim1.p99 - direct1.p99 <= 2, `${(shim1.p99 - direct1.p99).toFixed(3)} ms`],
+    ['req/s at c=64 ≥ 0.8 × bare proxy', shim64.rps >= 0.8 * proxy64.rps, `${(shim64.rps / proxy64.rps).toFixed(2)} ×`],
+    mcpo64
+      ? ['stdio req/s at c=64 ≥ 3 × mcpo', stdio64.rps >= 3 * mcpo64.rps, `${(stdio64.rps / mcpo64.rps).toFixed(2)} ×`]
+      : ['stdio req/s at c=64 ≥ 3 × mcpo', undefined, 'mcpo skipped'],
+    ['1,000 tools: /v1/models p50 ≤ 5 ms', thousandTools.models.p50 <= 5, `${thousandTools.models.p50.toFixed(2)} ms`],
+    ['1,000 tools: RSS ≤ 100 MB', thousandTools.models.rssMaxMb <= 100, `${thousandTools.models.rssMaxMb} MB`],
+    ['start-up ≤ 1 s (REST upstream)', shimRest.startupMs <= 1000 && thousandTools.startupMs <= 1000, `${Math.round(shimRest.startupMs)} ms, ${Math.round(thousandTools.startupMs)} ms with 1,000 tools`],
+  ];
+  results.targets = targets.map(([target, met, value]) => ({ target, met, value }));
+  console.log('\ntargets:');
+  for (const [target, met, value] of targets) console.log(`  ${met === undefined ? 'n/a ' : met ? 'met ' : 'MISS'}  ${target}: ${value}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench: ${err.message}`);
+    process.exit(1);
+  },
+);
