@@ -1,6 +1,7 @@
 import { UnknownToolError } from './errors.js';
 import { checkArguments, textToArguments } from './openai/arguments.js';
 import type { RegisteredTool, ToolView } from './registry.js';
+import { applyPolicy } from './tool-policy.js';
 import type { CallOptions, CallToolResult, ToolDefinition } from './upstreams/types.js';
 
 /**
@@ -16,13 +17,16 @@ export function findTool(tools: ToolView, name: string): RegisteredTool {
 
 /** Arguments from a message's text (see `openai/arguments.ts`), validated. */
 export function argumentsFromText(tool: RegisteredTool, text: string): Record<string, unknown> {
-  return checkedArguments(tool, textToArguments(text, exposedDefinition(tool)));
+  return checkedArguments(tool, textToArguments(text, asCalled(tool)));
 }
 
 /** Arguments given as an object (the REST adapter's body), validated. */
 export function checkedArguments(tool: RegisteredTool, args: Record<string, unknown>): Record<string, unknown> {
-  checkArguments(args, exposedDefinition(tool), tool.validate);
-  return args;
+  // Pins join after the caller's arguments are checked for names they may not use, and the
+  // whole is validated against the upstream's own schema.
+  const sent = applyPolicy(args, tool.policy, tool.name);
+  checkArguments(sent, asCalled(tool), tool.validate);
+  return sent;
 }
 
 export function callTool(
@@ -31,10 +35,10 @@ export function callTool(
   signal?: AbortSignal,
   onProgress?: CallOptions['onProgress'],
 ): Promise<CallToolResult> {
-  return tool.upstream.callTool(tool.definition.name, args, { timeoutMs: tool.timeoutMs, signal, onProgress });
+  return tool.limiter.run(() => tool.upstream.callTool(tool.definition.name, args, { timeoutMs: tool.timeoutMs, signal, onProgress }), signal);
 }
 
 /** Error messages and examples name the tool as the caller knows it. */
-function exposedDefinition(tool: RegisteredTool): ToolDefinition {
+function asCalled(tool: RegisteredTool): ToolDefinition {
   return { ...tool.definition, name: tool.name };
 }

@@ -1,7 +1,16 @@
-import { DEFAULT_MAX_RESULT_BYTES, type ServerConfig, type ShimConfig } from './config/types.js';
+import { CallLimiter } from './call-limiter.js';
+import {
+  DEFAULT_MAX_CONCURRENT_CALLS,
+  DEFAULT_MAX_QUEUED_CALLS,
+  DEFAULT_MAX_RESULT_BYTES,
+  type ServerConfig,
+  type ShimConfig,
+  type ToolPolicy,
+} from './config/types.js';
 import { globMatcher } from './glob.js';
 import { log } from './log.js';
 import { closestNames } from './suggest.js';
+import { exposedDefinition, policyFor } from './tool-policy.js';
 import { createUpstream, timeoutMs } from './upstreams/index.js';
 import type { ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './upstreams/types.js';
 import { compileValidator, type ArgumentValidator } from './validator.js';
@@ -16,6 +25,10 @@ export interface RegisteredTool {
   readonly timeoutMs: number;
   /** Longest rendered answer in UTF-8 bytes. */
   readonly maxResultBytes: number;
+  /** Shared by every tool of the upstream: bounds its concurrent calls. */
+  readonly limiter: CallLimiter;
+  /** Pinned and hidden arguments (`tools:` in the config), already removed from `definition`. */
+  readonly policy?: ToolPolicy;
 }
 
 export interface UpstreamStatus extends UpstreamHealth {
@@ -29,19 +42,24 @@ export interface SourceOptions {
   prefix?: string;
   timeoutMs: number;
   maxResultBytes?: number;
+  readOnly?: boolean;
+  maxConcurrentCalls?: number;
+  maxQueuedCalls?: number;
 }
 
 interface Source {
   upstream: Upstream;
   allows: (tool: string) => boolean;
+  /** `readOnly: true`: only read-only tools, or those named in `tools.include`. */
+  readOnlyAllows: (definition: ToolDefinition) => boolean;
   prefix: string;
   timeoutMs: number;
   maxResultBytes: number;
+  limiter: CallLimiter;
   tools: Omit<RegisteredTool, 'name'>[];
   refreshing: Promise<void>;
 }
 
-/** Every upstream's tools by exposed name, with argument validators compiled once per tool. */
 /** The tools one caller may see; the others are treated as if they did not exist. */
 export interface ToolView {
   get(name: string): RegisteredTool | undefined;
@@ -49,6 +67,7 @@ export interface ToolView {
   suggest(name: string): string[];
 }
 
+/** Every upstream's tools by exposed name, with argument validators compiled once per tool. */
 export class ToolRegistry implements ToolView {
   private readonly sources = new Map<string, Source>();
   private byName = new Map<string, RegisteredTool>();
@@ -56,12 +75,13 @@ export class ToolRegistry implements ToolView {
   /** Exposed names that several servers offer, as of the last reindex. */
   private shared = new Set<string>();
 
+  constructor(private readonly policies?: Record<string, ToolPolicy>) {}
+
   static fromConfig(config: ShimConfig): ToolRegistry {
-    const registry = new ToolRegistry();
+    const registry = new ToolRegistry(config.tools);
     for (const [name, server] of Object.entries(config.mcpServers)) {
       if (server.enabled === false) continue;
-      const { tools, prefix, maxResultBytes } = server;
-      registry.add(createUpstream(name, server), { tools, prefix, maxResultBytes, timeoutMs: timeoutMs(server) });
+      registry.add(createUpstream(name, server), { ...server, timeoutMs: timeoutMs(server) });
     }
     return registry;
   }
@@ -70,9 +90,15 @@ export class ToolRegistry implements ToolView {
     this.sources.set(upstream.name, {
       upstream,
       allows: toolFilter(options.tools),
+      readOnlyAllows: readOnlyFilter(options.readOnly, options.tools?.include),
       prefix: options.prefix ?? '',
       timeoutMs: options.timeoutMs,
       maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+      limiter: new CallLimiter(
+        upstream.name,
+        options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS,
+        options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
+      ),
       tools: [],
       refreshing: Promise.resolve(),
     });
@@ -138,13 +164,14 @@ export class ToolRegistry implements ToolView {
       return;
     }
     source.tools = definitions
-      .filter((definition) => source.allows(definition.name))
+      .filter((definition) => source.allows(definition.name) && source.readOnlyAllows(definition))
       .map((definition) => ({
         upstream,
         definition,
         validate: compileValidator(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
         timeoutMs: source.timeoutMs,
         maxResultBytes: source.maxResultBytes,
+        limiter: source.limiter,
       }));
     log.info('tools loaded', { upstream: upstream.name, tools: source.tools.length });
     this.reindex();
@@ -169,7 +196,15 @@ export class ToolRegistry implements ToolView {
         const bare = source.prefix + tool.definition.name;
         const qualified = `${server}__${tool.definition.name}`;
         const shared = (owners.get(bare)?.length ?? 0) > 1;
-        const exposed: RegisteredTool = { ...tool, name: shared ? qualified : bare };
+        const name = shared ? qualified : bare;
+        const policy = policyFor(name, this.policies);
+        const exposed: RegisteredTool = {
+          ...tool,
+          name,
+          definition: exposedDefinition(tool.definition, policy),
+          policy,
+          timeoutMs: policy?.timeoutSeconds ? policy.timeoutSeconds * 1000 : tool.timeoutMs,
+        };
         listed.push(exposed);
         byName.set(qualified, exposed);
         if (!shared) byName.set(bare, exposed);
@@ -186,6 +221,12 @@ export class ToolRegistry implements ToolView {
     this.byName = byName;
     this.listed = listed.sort((a, b) => a.name.localeCompare(b.name));
   }
+}
+
+function readOnlyFilter(readOnly: boolean | undefined, include: string[] | undefined): (definition: ToolDefinition) => boolean {
+  if (!readOnly) return () => true;
+  const named = include ? globMatcher(include) : () => false;
+  return (definition) => definition.annotations?.readOnlyHint === true || named(definition.name);
 }
 
 function toolFilter(filter: ServerConfig['tools']): (tool: string) => boolean {

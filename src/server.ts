@@ -4,7 +4,7 @@ import type { ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { ToolRegistry } from './registry.js';
 
-export interface ServeOptions extends Omit<AppOptions, 'apiKeys'> {
+export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes'> {
   host: string;
   port: number;
   /** Listen beyond loopback without API keys (`--allow-unauthenticated`). */
@@ -41,7 +41,8 @@ export async function startShim(
   checkBind(host, config.server.apiKeys, allowUnauthenticated);
   const registry = ToolRegistry.fromConfig(config);
   await registry.start();
-  const app = createApp(registry, { ...appOptions, apiKeys: config.server.apiKeys });
+  const { apiKeys, maxBodyBytes } = config.server;
+  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes });
   let server: ReturnType<typeof app.listen>;
   try {
     server = await new Promise((resolve, reject) => {

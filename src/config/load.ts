@@ -58,6 +58,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   return {
     server: { ...config.server, host: config.server?.host ?? DEFAULT_HOST, port: config.server?.port ?? DEFAULT_PORT },
     mcpServers: config.mcpServers,
+    ...(config.tools ? { tools: config.tools } : {}),
   };
 }
 

@@ -23,6 +23,20 @@ const common = {
   // Exposed names end up in URL paths and model ids, so the prefix keeps to safe characters.
   prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]*$' },
   maxResultBytes: { type: 'integer', minimum: 1 },
+  readOnly: { type: 'boolean' },
+  maxConcurrentCalls: { type: 'integer', minimum: 1 },
+  maxQueuedCalls: { type: 'integer', minimum: 0 },
+} as const;
+
+/** Per exposed tool name (or glob): arguments forced or hidden, and its own time limit. */
+const toolPolicy = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    pin: { type: 'object' },
+    hide: { type: 'array', items: { type: 'string', minLength: 1 } },
+    timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+  },
 } as const;
 
 const stdioServer = {
@@ -82,8 +96,10 @@ export const configSchema = {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         apiKeys: { type: 'array', items: apiKey },
+        maxBodyBytes: { type: 'integer', minimum: 1024 },
       },
     },
+    tools: { type: 'object', additionalProperties: toolPolicy },
     mcpServers: {
       type: 'object',
       // Server names become part of qualified tool names (`server__tool`) and log fields.

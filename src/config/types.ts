@@ -15,6 +15,20 @@ interface CommonServerConfig {
   prefix?: string;
   /** Longest rendered answer, in UTF-8 bytes; longer ones are cut with a visible note. */
   maxResultBytes?: number;
+  /** Expose only tools annotated `readOnlyHint: true` (or named in `tools.include`). */
+  readOnly?: boolean;
+  /** Calls running at once on this server; more wait in a queue of `maxQueuedCalls`. */
+  maxConcurrentCalls?: number;
+  maxQueuedCalls?: number;
+}
+
+/** `tools.<exposed name or glob>` in the config. */
+export interface ToolPolicy {
+  /** Arguments forced to these values and removed from the exposed schema. */
+  pin?: Record<string, unknown>;
+  /** Parameters removed from the exposed schema; sending one is a 400. */
+  hide?: string[];
+  timeoutSeconds?: number;
 }
 
 /** An MCP server started as a child process (Claude Desktop / Cursor `mcpServers` layout). */
@@ -48,11 +62,15 @@ export type ServerConfig = StdioServerConfig | RestServerConfig | RemoteServerCo
 export type ApiKeyConfig = string | { name?: string; key: string; tools?: string[] };
 
 export interface ShimConfig {
-  server: { host: string; port: number; apiKeys?: ApiKeyConfig[] };
+  server: { host: string; port: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number };
+  tools?: Record<string, ToolPolicy>;
   mcpServers: Record<string, ServerConfig>;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_TIMEOUT_SECONDS = 120;
+export const DEFAULT_MAX_CONCURRENT_CALLS = 32;
+export const DEFAULT_MAX_QUEUED_CALLS = 64;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { ApiKeyConfig } from '../config/types.js';
+import { DEFAULT_MAX_BODY_BYTES, type ApiKeyConfig } from '../config/types.js';
 import type { ToolRegistry } from '../registry.js';
 import { authenticate } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
@@ -15,19 +15,19 @@ export interface AppOptions {
   keepAliveMs?: number;
   /** `server.apiKeys`; none means no authentication (loopback only, see server.ts). */
   apiKeys?: ApiKeyConfig[];
+  /** Larger request bodies are a 413. */
+  maxBodyBytes?: number;
 }
 
-const BODY_LIMIT = '1mb';
-
 /** The HTTP face of the shim: OpenAI routes, the REST adapter's routes, health. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog());
   // Before the body is read: a caller without a key costs nothing.
   app.use(authenticate(apiKeys));
   // Any content type is read as JSON: some clients omit the header, and the body must be JSON anyway.
-  app.use(express.json({ limit: BODY_LIMIT, type: () => true }));
+  app.use(express.json({ limit: maxBodyBytes, type: () => true }));
   const chat = chatCompletions(registry, { keepAliveMs });
   app.post(['/tools/:name/chat/completions', '/tools/:name/v1/chat/completions'], chat);
   app.post(['/v1/chat/completions', '/chat/completions'], chat);

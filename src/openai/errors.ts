@@ -1,5 +1,5 @@
 import { RequestError, UnknownToolError } from '../errors.js';
-import { CallCancelledError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
+import { CallCancelledError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
 
 /** OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`. */
 export interface OpenAIErrorBody {
@@ -45,6 +45,12 @@ function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse
     // Never sent, so safe to retry: 503 + Retry-After is what clients and LiteLLM retry on.
     const response = respond(503, 'upstream_error', err.message, null, 'upstream_unavailable');
     response.headers['retry-after'] = String(err.retryAfterSeconds);
+    return response;
+  }
+  if (err instanceof UpstreamBusyError) {
+    // Nothing ran: a retry after a short wait is exactly right.
+    const response = respond(429, 'rate_limit_error', err.message, null, 'upstream_busy');
+    response.headers['retry-after'] = '1';
     return response;
   }
   if (err instanceof UpstreamRejectedError) return respond(400, 'invalid_request_error', err.message, 'messages', 'upstream_rejected');

@@ -26,6 +26,12 @@ export class UpstreamUnavailableError extends UpstreamError {
   }
 }
 
+/** Too many calls already running and waiting on this upstream; this one was not sent. */
+export class UpstreamBusyError extends UpstreamError {
+  override name = 'UpstreamBusyError';
+  readonly mayHaveRun = false;
+}
+
 /** The server refused the call before running it (for example, arguments it rejects). */
 export class UpstreamRejectedError extends UpstreamError {
   override name = 'UpstreamRejectedError';
