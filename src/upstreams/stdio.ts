@@ -5,10 +5,12 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import type { StdioServerConfig } from '../config/types.js';
 import { log } from '../log.js';
 import { McpUpstream } from './mcp-upstream.js';
+import { descendants, endProcesses, exited } from './process-tree.js';
 
 /** An MCP server run as one long-lived child process, restarted with back-off when it exits. */
 export class StdioUpstream extends McpUpstream {
   readonly kind = 'stdio';
+  private pid: number | undefined;
 
   constructor(
     name: string,
@@ -29,8 +31,21 @@ export class StdioUpstream extends McpUpstream {
     });
     if (transport.stderr) logLines(transport.stderr as Readable, this.name);
     const client = await this.connectOver(transport);
-    log.debug('upstream process started', { upstream: this.name, pid: transport.pid });
+    this.pid = transport.pid ?? undefined;
+    log.debug('upstream process started', { upstream: this.name, pid: this.pid });
     return client;
+  }
+
+  /** Ends the child and everything it started, so no process outlives the shim. */
+  override async close(): Promise<void> {
+    const root = this.pid;
+    const tree = root === undefined ? [] : descendants(root);
+    const closing = super.close();
+    // The child's own children can hold its pipes open, and the SDK waits for the pipes: end
+    // them as soon as the child itself is gone (or the SDK's SIGTERM/SIGKILL steps are due).
+    if (root !== undefined) await exited(root, 4500);
+    await endProcesses(tree);
+    await closing;
   }
 
   protected openFailureReason(err: unknown): string {

@@ -1,0 +1,42 @@
+import request from 'supertest';
+import { descendants } from '../../src/upstreams/process-tree.js';
+import { TEST_SERVER } from '../fixtures/rest-adapter.js';
+import { startTestShim, stdioTestServer } from '../helpers/shim.js';
+
+const chat = (content: string) => ({ messages: [{ role: 'user', content }] });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('shutdown', () => {
+  test('ends each stdio child and every process it started: no orphans', async () => {
+    // A server whose process has a child of its own, as one started through npx or a shell.
+    const script = `sleep 300 & exec ${JSON.stringify(process.execPath)} ${JSON.stringify(TEST_SERVER)}`;
+    const shim = await startTestShim({ db: { command: 'sh', args: ['-c', script] } });
+    const pid = Number((await request(shim.url).post('/tools/pid/chat/completions').send(chat(''))).body.choices[0].message.content);
+    const tree = descendants(pid);
+    expect(tree.length).toBeGreaterThan(0);
+    expect(alive(pid)).toBe(true);
+    await shim.close();
+    expect(alive(pid)).toBe(false);
+    expect(tree.filter(alive)).toEqual([]);
+  });
+
+  test('lets a call in flight finish, then closes', async () => {
+    const shim = await startTestShim({ db: stdioTestServer() });
+    const inFlight = request(shim.url).post('/tools/slow/chat/completions').send(chat('{"ms": 600}')).then((res) => res);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = shim.close();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.body.choices[0].message.content).toBe('slept 600 ms');
+    await closed;
+    await expect(fetch(`${shim.url}/health`)).rejects.toThrow();
+  });
+});
