@@ -13,7 +13,7 @@ import { closestNames } from './suggest.js';
 import { exposedDefinition, policyFor } from './tool-policy.js';
 import { createUpstream, timeoutMs } from './upstreams/index.js';
 import type { ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './upstreams/types.js';
-import { compileValidator, type ArgumentValidator } from './validator.js';
+import { validatorOnFirstUse, type ArgumentValidator } from './validator.js';
 
 /** A tool as the shim exposes it. */
 export interface RegisteredTool {
@@ -168,7 +168,7 @@ export class ToolRegistry implements ToolView {
       .map((definition) => ({
         upstream,
         definition,
-        validate: compileValidator(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
+        validate: validatorOnFirstUse(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
         timeoutMs: source.timeoutMs,
         maxResultBytes: source.maxResultBytes,
         limiter: source.limiter,

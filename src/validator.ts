@@ -31,6 +31,18 @@ export function compileValidator(schema: Record<string, unknown>, context: { ups
   return (args) => (validate(args) ? [] : formatProblems(validate.errors ?? []));
 }
 
+/**
+ * A tool's validator, compiled at the tool's first call and kept: a server with a thousand tools
+ * starts without compiling a thousand schemas, and holds only the validators of tools it runs.
+ */
+export function validatorOnFirstUse(schema: Record<string, unknown>, context: { upstream: string; tool: string }): ArgumentValidator {
+  let compiled: ArgumentValidator | undefined | null = null;
+  return (args) => {
+    if (compiled === null) compiled = compileValidator(schema, context);
+    return compiled?.(args) ?? [];
+  };
+}
+
 function formatProblems(errors: ErrorObject[]): string[] {
   return [...new Set(errors.map(describe))];
 }
