@@ -8,6 +8,7 @@ import { litellmConfig, renderSnippet, type SnippetFormat } from './litellm/snip
 import { log, setLogLevel } from './log.js';
 import { ToolRegistry } from './registry.js';
 import { renderResult } from './render.js';
+import { redact, secretsOf, useSecrets } from './secrets.js';
 import { startShim, type RunningShim } from './server.js';
 import { VERSION } from './version.js';
 
@@ -53,6 +54,7 @@ async function serve(options: ConfigOption & { host?: string; port?: number; all
 /** Starts the upstreams of the config for a one-shot command, and always closes them. */
 async function withRegistry<T>(configFile: string | undefined, run: (registry: ToolRegistry, config: ShimConfig) => Promise<T>): Promise<T> {
   const { config } = loadConfig(configFile);
+  useSecrets(secretsOf(config));
   const registry = ToolRegistry.fromConfig(config);
   try {
     await registry.start();
@@ -119,7 +121,7 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...ar
       await action(...args);
     } catch (err) {
       const prefix = err instanceof ConfigError ? 'configuration error: ' : '';
-      process.stderr.write(`mcp-model-shim: ${prefix}${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`mcp-model-shim: ${prefix}${redact(err instanceof Error ? err.message : String(err))}\n`);
       process.exit(err instanceof ConfigError ? 2 : 1);
     }
   };

@@ -1,4 +1,11 @@
 import winston from 'winston';
+import { redactValue } from './secrets.js';
+
+/** Every string in a log entry passes through `redact`: arguments hold pins, upstreams echo. */
+const redactFields = winston.format((info) => {
+  for (const [key, value] of Object.entries(info)) info[key] = redactValue(value);
+  return info;
+});
 
 /**
  * One JSON logger for the process. Everything goes to stderr so that stdout stays clean for
@@ -6,7 +13,7 @@ import winston from 'winston';
  */
 export const log = winston.createLogger({
   level: process.env.LOG_LEVEL ?? 'info',
-  format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+  format: winston.format.combine(redactFields(), winston.format.timestamp(), winston.format.json()),
   transports: [
     new winston.transports.Console({
       stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],

@@ -3,6 +3,7 @@ import { ConfigError } from './config/errors.js';
 import type { ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { ToolRegistry } from './registry.js';
+import { secretsOf, useSecrets } from './secrets.js';
 
 export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes'> {
   host: string;
@@ -39,6 +40,7 @@ export async function startShim(
   { host, port, allowUnauthenticated, shutdownGraceMs = 10_000, ...appOptions }: ServeOptions,
 ): Promise<RunningShim> {
   checkBind(host, config.server.apiKeys, allowUnauthenticated);
+  useSecrets(secretsOf(config));
   const registry = ToolRegistry.fromConfig(config);
   await registry.start();
   const { apiKeys, maxBodyBytes } = config.server;

@@ -1,4 +1,5 @@
 import { RequestError, UnknownToolError } from '../errors.js';
+import { redact } from '../secrets.js';
 import { CallCancelledError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
 
 /** OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`. */
@@ -65,10 +66,18 @@ function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse
   return response;
 }
 
-/** express.json() errors carry `type` and a 4xx `status`. */
+/**
+ * express.json() errors carry `type` and a 4xx `status`. Two carry the status without a `type`:
+ * the router's for a path whose %-escapes do not decode, and body-parser's for a body its
+ * `content-encoding` cannot decompress. Their messages are not echoed.
+ */
 function bodyParserResponse(err: unknown): ErrorResponse | undefined {
   const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
-  if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (typeof type !== 'string') {
+    if ((err as Error).name === 'URIError') return respond(400, 'invalid_request_error', 'The request path is not valid percent-encoding.', null, 'invalid_path');
+    return respond(status, 'invalid_request_error', `The request cannot be read (HTTP ${status}).`, null, 'invalid_body');
+  }
   switch (type) {
     case 'entity.parse.failed':
       return respond(400, 'invalid_request_error', `The request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
@@ -80,5 +89,5 @@ function bodyParserResponse(err: unknown): ErrorResponse | undefined {
 }
 
 function respond(status: number, type: string, message: string, param: string | null, code: string | null): ErrorResponse {
-  return { status, body: { error: { message, type, param, code } }, headers: {} };
+  return { status, body: { error: { message: redact(message), type, param, code } }, headers: {} };
 }

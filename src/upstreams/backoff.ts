@@ -1,4 +1,5 @@
 import { log } from '../log.js';
+import { redact } from '../secrets.js';
 import type { UpstreamHealth, UpstreamState } from './types.js';
 
 const MIN_DELAY_MS = 500;
@@ -68,6 +69,6 @@ export class Reconnector {
   }
 
   health(): UpstreamHealth {
-    return { state: this.state, restarts: this.restarts, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    return { state: this.state, restarts: this.restarts, ...(this.lastError ? { lastError: redact(this.lastError) } : {}) };
   }
 }
