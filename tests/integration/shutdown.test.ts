@@ -1,18 +1,9 @@
 import request from 'supertest';
-import { descendants } from '../../src/upstreams/process-tree.js';
+import { alive, descendants } from '../../src/upstreams/process-tree.js';
 import { TEST_SERVER } from '../fixtures/rest-adapter.js';
 import { startTestShim, stdioTestServer } from '../helpers/shim.js';
 
 const chat = (content: string) => ({ messages: [{ role: 'user', content }] });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('shutdown', () => {
   test('ends each stdio child and every process it started: no orphans', async () => {
