@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from './config/errors.js';
-import type { ShimConfig } from './config/types.js';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS, type ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { ToolRegistry } from './registry.js';
 import { secretsOf, useSecrets } from './secrets.js';
@@ -10,7 +10,7 @@ export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes
   port: number;
   /** Listen beyond loopback without API keys (`--allow-unauthenticated`). */
   allowUnauthenticated?: boolean;
-  /** How long a shutdown waits for calls in flight before cutting connections. */
+  /** How long a shutdown waits for calls in flight before cutting connections (default: the config's). */
   shutdownGraceMs?: number;
 }
 
@@ -37,7 +37,7 @@ export function checkBind(host: string, apiKeys: readonly unknown[] | undefined,
 /** Connects every upstream, reads their tools, then listens. */
 export async function startShim(
   config: ShimConfig,
-  { host, port, allowUnauthenticated, shutdownGraceMs = 10_000, ...appOptions }: ServeOptions,
+  { host, port, allowUnauthenticated, shutdownGraceMs, ...appOptions }: ServeOptions,
 ): Promise<RunningShim> {
   checkBind(host, config.server.apiKeys, allowUnauthenticated);
   useSecrets(secretsOf(config));
@@ -62,7 +62,8 @@ export async function startShim(
       // Stop accepting, let calls in flight finish within the grace period, then cut the rest.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const grace = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);
+      const graceMs = shutdownGraceMs ?? (config.server.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000;
+      const grace = setTimeout(() => server.closeAllConnections(), graceMs);
       await drained;
       clearTimeout(grace);
       await registry.close();

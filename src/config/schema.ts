@@ -97,6 +97,7 @@ export const configSchema = {
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         apiKeys: { type: 'array', items: apiKey },
         maxBodyBytes: { type: 'integer', minimum: 1024 },
+        shutdownGraceSeconds: { type: 'number', minimum: 0 },
       },
     },
     tools: { type: 'object', additionalProperties: toolPolicy },

@@ -62,7 +62,7 @@ export type ServerConfig = StdioServerConfig | RestServerConfig | RemoteServerCo
 export type ApiKeyConfig = string | { name?: string; key: string; tools?: string[] };
 
 export interface ShimConfig {
-  server: { host: string; port: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number };
+  server: { host: string; port: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number };
   tools?: Record<string, ToolPolicy>;
   mcpServers: Record<string, ServerConfig>;
 }
@@ -73,4 +73,5 @@ export const DEFAULT_TIMEOUT_SECONDS = 120;
 export const DEFAULT_MAX_CONCURRENT_CALLS = 32;
 export const DEFAULT_MAX_QUEUED_CALLS = 64;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { alive, descendants } from '../../src/upstreams/process-tree.js';
 import { TEST_SERVER } from '../fixtures/rest-adapter.js';
+import { startShim } from '../../src/server.js';
 import { startTestShim, stdioTestServer } from '../helpers/shim.js';
 
 const chat = (content: string) => ({ messages: [{ role: 'user', content }] });
@@ -30,4 +31,19 @@ describe('shutdown', () => {
     await closed;
     await expect(fetch(`${shim.url}/health`)).rejects.toThrow();
   });
+});
+
+test('a call that outlasts server.shutdownGraceSeconds is cut off', async () => {
+  const shim = await startShim(
+    { server: { host: '127.0.0.1', port: 0, shutdownGraceSeconds: 0.2 }, mcpServers: { db: stdioTestServer() } },
+    { host: '127.0.0.1', port: 0 },
+  );
+  const inFlight = request(shim.url).post('/tools/slow/chat/completions').send(chat('{"ms": 5000}')).then(
+    (res) => res.status,
+    () => 'cut off',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await shim.close();
+  // Had close waited for the call, it would have answered 200 after 5 s.
+  expect(await inFlight).toBe('cut off');
 });
