@@ -23,6 +23,8 @@ export interface AppOptions {
 export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
+  app.set('etag', false);
   app.use(requestLog());
   // Before the body is read: a caller without a key costs nothing.
   app.use(authenticate(apiKeys));

@@ -10,7 +10,21 @@ export interface CompletionMeta {
 }
 
 export function completionMeta(model: string): CompletionMeta {
-  return { id: `chatcmpl-${randomBytes(12).toString('base64url')}`, created: Math.floor(Date.now() / 1000), model };
+  return { id: `chatcmpl-${randomId()}`, created: Math.floor(Date.now() / 1000), model };
+}
+
+const ID_BYTES = 12;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
+/** 12 random bytes as base64url, cut from a pool filled 4 KiB at a time: one `randomBytes` call per request showed in the profile. */
+function randomId(): string {
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(4096);
+    idOffset = 0;
+  }
+  idOffset += ID_BYTES;
+  return idPool.toString('base64url', idOffset - ID_BYTES, idOffset);
 }
 
 export function chatCompletion(meta: CompletionMeta, content: string, usage: Usage) {
