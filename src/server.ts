@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError } from './config/errors.js';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, type ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
+import { answerClientErrors } from './http/client-error.js';
 import { ToolRegistry } from './registry.js';
 import { secretsOf, useSecrets } from './secrets.js';
 
@@ -54,6 +55,7 @@ export async function startShim(
     await registry.close();
     throw err;
   }
+  answerClientErrors(server);
   const { port: actualPort } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,

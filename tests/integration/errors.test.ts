@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import OpenAI from 'openai';
 import request from 'supertest';
 import type { RunningShim } from '../../src/server.js';
@@ -105,6 +106,37 @@ describe('bad input gets a clear 4xx in OpenAI shape and runs nothing', () => {
     const res = await request(shim.url).post('/tools/echo/chat/completions').send(user('x'.repeat(2 * 1024 * 1024)));
     expect(res.status).toBe(413);
     expectOpenAIError(res.body, 'request_too_large');
+  });
+
+  // Found by the fuzz suite (npm run test:fuzz): both were a 500 internal_error.
+  test('a path whose %-escapes do not decode, and a body that does not decompress, are 400s', async () => {
+    const badEscape = await request(shim.url).post('/tools/%E0%A4%A/chat/completions').send(user('hi'));
+    expect(badEscape.status).toBe(400);
+    expectOpenAIError(badEscape.body, 'invalid_path');
+    const model = await request(shim.url).get('/v1/models/%ZZ');
+    expect(model.status).toBe(400);
+    const notGzip = await request(shim.url).post('/tools/echo/chat/completions').set('content-encoding', 'gzip').set('content-type', 'application/json').send('{"messages": []}');
+    expect(notGzip.status).toBe(400);
+    expect(expectOpenAIError(notGzip.body, 'invalid_body').message).toBe('The request cannot be read (HTTP 400).');
+  });
+
+  // Found by the fuzz suite: Node's HTTP parser answered these with a bare 400 and no body.
+  test('a request the HTTP parser refuses (raw non-ASCII path, 20 KB of headers) still gets OpenAI JSON', async () => {
+    const raw = (head: Buffer) =>
+      new Promise<string>((resolve, reject) => {
+        const { hostname, port } = new URL(shim.url);
+        const socket = connect(Number(port), hostname, () => socket.end(head));
+        let answer = '';
+        socket.on('data', (data) => (answer += data.toString('latin1')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const nonAscii = await raw(Buffer.concat([Buffer.from('POST /tools/'), Buffer.from([0xe9]), Buffer.from('cho/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n')]));
+    expect(nonAscii.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expectOpenAIError(JSON.parse(nonAscii.split('\r\n\r\n')[1]!), 'invalid_http_request');
+    const huge = await raw(Buffer.from(`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    expect(huge.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expectOpenAIError(JSON.parse(huge.split('\r\n\r\n')[1]!), 'invalid_http_request');
   });
 });
 
