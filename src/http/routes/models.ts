@@ -13,11 +13,23 @@ function modelList(tools: readonly RegisteredTool[]) {
   return { object: 'list', data: tools.map(modelObject) };
 }
 
+/** Serialised listings by tool list: the registry hands out the same list until its tools change. */
+const listings = new WeakMap<readonly RegisteredTool[], Buffer>();
+
+function listingBody(tools: readonly RegisteredTool[]): Buffer {
+  let body = listings.get(tools);
+  if (body === undefined) {
+    body = Buffer.from(JSON.stringify(modelList(tools)));
+    listings.set(tools, body);
+  }
+  return body;
+}
+
 /** OpenAI's model listing, one model per tool; `/tools/:name/…` lists that one tool (LiteLLM probes `{api_base}/v1/models`). */
 export function modelRoutes(registry: ToolRegistry): Router {
   const router = Router();
   router.get(['/v1/models', '/models'], (_req, res) => {
-    res.json(modelList(visibleTools(res, registry).list()));
+    res.type('json').send(listingBody(visibleTools(res, registry).list()));
   });
   router.get(['/v1/models/:id', '/models/:id'], (req, res) => {
     res.json(modelObject(findTool(visibleTools(res, registry), String(req.params.id))));
