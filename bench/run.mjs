@@ -31,6 +31,7 @@ const ROOT = path.dirname(BENCH);
 const NODE = process.execPath;
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const STDIO_ECHO = path.join(BENCH, 'stdio-echo.mjs');
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-bench-'));
 
 // --- processes --------------------------------------------------------------------------------
@@ -220,12 +221,17 @@ function cannon(url, { body, connections, duration, onResponse }) {
   return instance;
 }
 
-/** autocannon drives the load; latencies are recorded here at full resolution (its histogram keeps whole ms). */
-async function measure(url, { body, connections, rssOf }) {
+/**
+ * autocannon drives the load; latencies are recorded here at full resolution (its histogram
+ * keeps whole ms). `pid` is the process answering: its CPU time per request is the figure that
+ * holds still when other work shares the machine.
+ */
+async function measure(url, { body, connections, pid, rss = false }) {
   await cannon(url, { body, connections, duration: WARMUP_S });
   const latencies = [];
   let rssMaxMb = 0;
-  const sampler = rssOf && setInterval(() => (rssMaxMb = Math.max(rssMaxMb, rssMb(rssOf) ?? 0)), 100);
+  const sampler = rss && setInterval(() => (rssMaxMb = Math.max(rssMaxMb, rssMb(pid) ?? 0)), 100);
+  const cpuBefore = cpuMs(pid);
   const result = await cannon(url, {
     body,
     connections,
@@ -234,6 +240,7 @@ async function measure(url, { body, connections, rssOf }) {
       if (status < 300) latencies.push(ms);
     },
   });
+  const cpu = cpuMs(pid) - cpuBefore;
   if (sampler) clearInterval(sampler);
   latencies.sort((a, b) => a - b);
   const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
@@ -241,9 +248,20 @@ async function measure(url, { body, connections, rssOf }) {
     p50: pick(0.5),
     p99: pick(0.99),
     rps: latencies.length / result.duration,
+    cpuUsPerRequest: (cpu * 1000) / latencies.length,
     failures: result.non2xx + result.errors + result.timeouts,
-    ...(rssOf ? { rssMaxMb } : {}),
+    ...(rss ? { rssMaxMb } : {}),
   };
+}
+
+/** User + system CPU time of a process, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
 }
 
 function rssMb(pid) {
@@ -277,18 +295,19 @@ async function main() {
   const shimRest = await startShim('shim-rest', { bench: { type: 'rest', url: rest.url } });
   const shimRestIdleMb = rssMb(shimRest.child.pid);
   const shimStdio = await startShim('shim-stdio', { bench: { command: NODE, args: [STDIO_ECHO] } });
+  const shimStdioIdleMb = rssMb(shimStdio.child.pid);
   const mcpo = await startMcpo();
   if (mcpo.skipped) {
     results.skipped.mcpo = mcpo.skipped;
     console.log(`(5) mcpo skipped: ${mcpo.skipped}`);
   }
   const targets = {
-    direct: { url: `${rest.url}/tools/echo`, body: DIRECT_BODY },
-    proxy: { url: `${proxy.url}/tools/echo`, body: DIRECT_BODY },
-    'shim-rest': { url: `${shimRest.url}/tools/echo/chat/completions`, body: chatBody(false), rssOf: shimRest.child.pid },
-    'shim-rest-stream': { url: `${shimRest.url}/tools/echo/chat/completions`, body: chatBody(true), rssOf: shimRest.child.pid },
-    'shim-stdio': { url: `${shimStdio.url}/tools/echo/chat/completions`, body: chatBody(false), rssOf: shimStdio.child.pid },
-    ...(mcpo.url ? { mcpo: { url: `${mcpo.url}/echo`, body: MCPO_BODY } } : {}),
+    direct: { url: `${rest.url}/tools/echo`, body: DIRECT_BODY, pid: rest.child.pid },
+    proxy: { url: `${proxy.url}/tools/echo`, body: DIRECT_BODY, pid: proxy.child.pid },
+    'shim-rest': { url: `${shimRest.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimRest.child.pid, rss: true },
+    'shim-rest-stream': { url: `${shimRest.url}/tools/echo/chat/completions`, body: chatBody(true), pid: shimRest.child.pid, rss: true },
+    'shim-stdio': { url: `${shimStdio.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimStdio.child.pid, rss: true },
+    ...(mcpo.url ? { mcpo: { url: `${mcpo.url}/echo`, body: MCPO_BODY, pid: mcpo.child.pid } } : {}),
   };
 
   for (const connections of CONCURRENCY) {
@@ -299,19 +318,20 @@ async function main() {
       if (check.status !== 200 || !check.text.includes('hello')) throw new Error(`${label} answered ${check.status}: ${check.text.slice(0, 200)}`);
       const run = { id, label, connections, ...(await measure(target.url, { ...target, connections })) };
       results.runs.push(run);
-      console.log(`  ${label.padEnd(30)} c=${String(connections).padEnd(3)} p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  ${Math.round(run.rps)} req/s`);
+      console.log(`  ${label.padEnd(30)} c=${String(connections).padEnd(3)} p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  ${Math.round(run.rps)} req/s  ${Math.round(run.cpuUsPerRequest)} µs CPU/req`);
     }
   }
   results.shimRest = { startupMs: shimRest.startupMs, rssIdleMb: shimRestIdleMb, rssLoadMb: maxRss(results.runs, ['shim-rest', 'shim-rest-stream']) };
-  results.shimStdio = { startupMs: shimStdio.startupMs, rssIdleMb: rssMb(shimStdio.child.pid), rssLoadMb: maxRss(results.runs, ['shim-stdio']) };
+  results.shimStdio = { startupMs: shimStdio.startupMs, rssIdleMb: shimStdioIdleMb, rssLoadMb: maxRss(results.runs, ['shim-stdio']) };
   await Promise.all([shimRest, shimStdio, mcpo, proxy].filter((p) => p.child).map((p) => stop(p.child)));
 
   // 1,000 tools: start-up, /v1/models, memory.
   const many = await startNodeHelper('rest-echo.mjs', ['--tools', '1000'], 'generated upstream');
   const shimMany = await startShim('shim-1000-tools', { bench: { type: 'rest', url: many.url } });
+  const manyIdleMb = rssMb(shimMany.child.pid);
   const listed = JSON.parse((await call(`${shimMany.url}/v1/models`)).text).data.length;
-  const models = await measure(`${shimMany.url}/v1/models`, { connections: 1, rssOf: shimMany.child.pid });
-  results.thousandTools = { tools: listed, startupMs: shimMany.startupMs, rssIdleMb: rssMb(shimMany.child.pid), models };
+  const models = await measure(`${shimMany.url}/v1/models`, { connections: 1, pid: shimMany.child.pid, rss: true });
+  results.thousandTools = { tools: listed, startupMs: shimMany.startupMs, rssIdleMb: manyIdleMb, models };
   await Promise.all([stop(shimMany.child), stop(many.child), stop(rest.child)]);
 
   report(results);
@@ -329,7 +349,7 @@ function ms(value) {
 
 function report(results) {
   const find = (id, c) => results.runs.find((run) => run.id === id && run.connections === c);
-  const rows = [['case', 'conc', 'p50 ms', 'p99 ms', 'req/s', '÷(1)', '÷(2)', '+p50 vs (1)', '+p99 vs (1)']];
+  const rows = [['case', 'conc', 'p50 ms', 'p99 ms', 'req/s', '÷(1)', '÷(2)', '+p50 vs (1)', '+p99 vs (1)', 'CPU µs/req']];
   for (const run of results.runs) {
     const direct = find('direct', run.connections);
     const proxy = find('proxy', run.connections);
@@ -343,6 +363,7 @@ function report(results) {
       (run.rps / proxy.rps).toFixed(2),
       (run.p50 - direct.p50).toFixed(3),
       (run.p99 - direct.p99).toFixed(3),
+      String(Math.round(run.cpuUsPerRequest)),
     ]);
     if (run.failures) rows[rows.length - 1][0] += ` (${run.failures} failed)`;
   }
@@ -370,7 +391,7 @@ function report(results) {
       ? ['stdio req/s at c=64 ≥ 3 × mcpo', stdio64.rps >= 3 * mcpo64.rps, `${(stdio64.rps / mcpo64.rps).toFixed(2)} ×`]
       : ['stdio req/s at c=64 ≥ 3 × mcpo', undefined, 'mcpo skipped'],
     ['1,000 tools: /v1/models p50 ≤ 5 ms', thousandTools.models.p50 <= 5, `${thousandTools.models.p50.toFixed(2)} ms`],
-    ['1,000 tools: RSS ≤ 100 MB', thousandTools.models.rssMaxMb <= 100, `${thousandTools.models.rssMaxMb} MB`],
+    ['1,000 tools: RSS ≤ 100 MB', thousandTools.models.rssMaxMb <= 100, `${thousandTools.rssIdleMb} MB idle, ${thousandTools.models.rssMaxMb} MB while listing`],
     ['start-up ≤ 1 s (REST upstream)', shimRest.startupMs <= 1000 && thousandTools.startupMs <= 1000, `${Math.round(shimRest.startupMs)} ms, ${Math.round(thousandTools.startupMs)} ms with 1,000 tools`],
   ];
   results.targets = targets.map(([target, met, value]) => ({ target, met, value }));
