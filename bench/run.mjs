@@ -349,7 +349,7 @@ function ms(value) {
 
 function report(results) {
   const find = (id, c) => results.runs.find((run) => run.id === id && run.connections === c);
-  const rows = [['case', 'conc', 'p50 ms', 'p99 ms', 'req/s', '÷(1)', '÷(2)', '+p50 vs (1)', '+p99 vs (1)', 'CPU µs/req']];
+  const rows = [['case', 'conc', 'p50 ms', 'p99 ms', 'req/s', 'req/s ÷ (1)', 'req/s ÷ (2)', '+p50 vs (1)', '+p99 vs (1)', 'CPU µs/req']];
   for (const run of results.runs) {
     const direct = find('direct', run.connections);
     const proxy = find('proxy', run.connections);
