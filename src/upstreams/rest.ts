@@ -1,9 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { urlToHttpOptions } from 'node:url';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { RestServerConfig } from '../config/types.js';
 import { log } from '../log.js';
-import { VERSION } from '../version.js';
 import { Reconnector } from './backoff.js';
 import {
   CallCancelledError,
@@ -18,39 +17,27 @@ import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHea
 
 const LIST_TIMEOUT_MS = 30_000;
 
-interface HttpAnswer {
-  status: number;
-  /** The body parsed as JSON when it is JSON, else its text. */
-  data: unknown;
-}
-
 /** The field report's REST adapter: `GET /tools`, `POST /tools/{name}` with `{"arguments"}`. */
 export class RestUpstream implements Upstream {
   readonly kind = 'rest';
   onToolsChanged?: () => void;
-  private readonly target: http.RequestOptions;
-  private readonly basePath: string;
-  private readonly request: typeof http.request;
+  private readonly http: AxiosInstance;
   private readonly reconnector: Reconnector;
 
   constructor(
     readonly name: string,
     config: RestServerConfig,
   ) {
-    // Plain node:http on one keep-alive agent: a client library cost more CPU per call than the
-    // rest of the shim's own work. Redirects are not followed: addresses come from configuration.
-    const url = new URL(config.url);
-    const { hostname, port, auth } = urlToHttpOptions(url);
-    const secure = url.protocol === 'https:';
-    this.request = secure ? https.request : http.request;
-    this.basePath = url.pathname.replace(/\/+$/, '');
-    this.target = {
-      hostname,
-      port,
-      auth,
-      agent: new (secure ? https : http).Agent({ keepAlive: true }),
-      headers: { accept: 'application/json', 'user-agent': `mcp-model-shim/${VERSION}`, ...config.headers, 'content-type': 'application/json' },
-    };
+    this.http = axios.create({
+      baseURL: config.url.replace(/\/+$/, ''),
+      headers: { ...config.headers, 'content-type': 'application/json' },
+      httpAgent: new http.Agent({ keepAlive: true }),
+      httpsAgent: new https.Agent({ keepAlive: true }),
+      // Statuses are interpreted below; axios must not turn them into exceptions.
+      validateStatus: () => true,
+      // No redirects: an upstream address comes from configuration only.
+      maxRedirects: 0,
+    });
     this.reconnector = new Reconnector(name, async () => {
       await this.listTools();
       this.onToolsChanged?.();
@@ -58,9 +45,9 @@ export class RestUpstream implements Upstream {
   }
 
   async listTools(): Promise<ToolDefinition[]> {
-    let response: HttpAnswer;
+    let response: AxiosResponse;
     try {
-      response = await this.send('GET', '/tools', undefined, LIST_TIMEOUT_MS);
+      response = await this.http.get('/tools', { timeout: LIST_TIMEOUT_MS });
     } catch (err) {
       const reason = networkReason(err);
       this.reconnector.failed(reason);
@@ -76,9 +63,9 @@ export class RestUpstream implements Upstream {
   }
 
   async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal }: CallOptions): Promise<CallToolResult> {
-    let response: HttpAnswer;
+    let response: AxiosResponse;
     try {
-      response = await this.send('POST', `/tools/${encodeURIComponent(name)}`, JSON.stringify({ arguments: args }), timeoutMs, signal);
+      response = await this.http.post(`/tools/${encodeURIComponent(name)}`, { arguments: args }, { timeout: timeoutMs, signal });
     } catch (err) {
       throw this.callFailure(err, timeoutMs, signal);
     }
@@ -97,30 +84,9 @@ export class RestUpstream implements Upstream {
 
   async close(): Promise<void> {
     this.reconnector.close();
-    (this.target.agent as http.Agent).destroy();
-  }
-
-  /** One request; fails with the socket's error code, or `ETIMEDOUT` when the whole exchange outlasts `timeoutMs`. */
-  private send(method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<HttpAnswer> {
-    return new Promise((resolve, reject) => {
-      const headers = body === undefined ? this.target.headers : { ...this.target.headers, 'content-length': Buffer.byteLength(body) };
-      const fail = (err: Error) => {
-        clearTimeout(timer);
-        reject(err);
-      };
-      const req = this.request({ ...this.target, method, path: this.basePath + path, headers, signal }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', fail);
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, data: parseBody(Buffer.concat(chunks).toString('utf8')) });
-        });
-      });
-      const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
-      req.on('error', fail);
-      req.end(body);
-    });
+    for (const agent of [this.http.defaults.httpAgent, this.http.defaults.httpsAgent] as (http.Agent | undefined)[]) {
+      agent?.destroy();
+    }
   }
 
   private unavailable(message: string): UpstreamUnavailableError {
@@ -128,9 +94,9 @@ export class RestUpstream implements Upstream {
   }
 
   private callFailure(err: unknown, timeoutMs: number, signal?: AbortSignal): UpstreamError {
-    if (signal?.aborted) return new CallCancelledError(this.name);
+    if (signal?.aborted || axios.isCancel(err)) return new CallCancelledError(this.name);
     const code = (err as { code?: string }).code ?? '';
-    if (code === 'ETIMEDOUT') return new UpstreamTimeoutError(this.name, timeoutMs);
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return new UpstreamTimeoutError(this.name, timeoutMs);
     const reason = networkReason(err);
     if (NOT_SENT_CODES.has(code)) {
       this.reconnector.failed(reason);
@@ -188,19 +154,9 @@ function errorText(data: unknown): string {
   return '';
 }
 
-/** JSON when the body parses, else its text (some adapters answer plain text). */
-function parseBody(text: string): unknown {
-  if (text === '') return '';
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 function networkReason(err: unknown): string {
   const { code, message } = err as { code?: string; message?: string };
-  // Messages can carry the address; the code alone is safe to show.
+  // axios messages can carry the URL; the code alone is safe to show.
   return code ?? message?.split('\n')[0] ?? 'network error';
 }
 
