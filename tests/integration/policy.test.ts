@@ -89,6 +89,17 @@ describe('readOnly servers, per-tool timeouts, concurrency limits, body size', (
     }
   });
 
+  test('a server with enabled: false is not started and has no tools', async () => {
+    const shim = await start({ mcpServers: { on: stdioTestServer({ prefix: 'on_' }), off: stdioTestServer({ prefix: 'off_', enabled: false }) } });
+    try {
+      const ids = (await request(shim.url).get('/v1/models')).body.data.map((m: { id: string }) => m.id);
+      expect(ids.every((id: string) => id.startsWith('on_'))).toBe(true);
+      expect(Object.keys((await request(shim.url).get('/health')).body.upstreams)).toEqual(['on']);
+    } finally {
+      await shim.close();
+    }
+  });
+
   test('a per-tool timeoutSeconds overrides the server’s', async () => {
     const shim = await start({ mcpServers: { db: stdioTestServer() }, tools: { slow: { timeoutSeconds: 0.2 } } });
     try {
