@@ -1,11 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { log } from '../log.js';
 import { toErrorResponse } from '../openai/errors.js';
+import { errorContext } from './request-log.js';
 
 /** Every failure leaves through here, in OpenAI's error shape. */
 export function errorHandler(): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    const { status, body, headers } = toErrorResponse(err, { retrySafe: res.locals.retrySafe === true });
+    const { status, body, headers } = toErrorResponse(err, errorContext(res));
     res.locals.error = body.error.message.split('\n')[0];
     if (status === 500) log.error('unexpected error', { error: err instanceof Error ? err.stack : String(err) });
     if (res.headersSent) {

@@ -1,9 +1,15 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { log } from '../log.js';
+import type { ErrorContext } from '../openai/errors.js';
 import type { RegisteredTool } from '../registry.js';
 import { isRetrySafe } from '../retry-safety.js';
 
 /** Records which tool and upstream a request is for: for its log line and its error status. */
+/** How errors of this request are answered: retry-safe tools keep 5xx (see openai/errors.ts). */
+export function errorContext(res: Response): ErrorContext {
+  return { retrySafe: res.locals.retrySafe === true };
+}
+
 export function noteCall(res: Response, tool: RegisteredTool): void {
   res.locals.tool = tool.name;
   res.locals.upstream = tool.upstream.name;

@@ -9,12 +9,11 @@ import { parseChatRequest, type ChatRequest } from '../../openai/request.js';
 import { usageFor } from '../../openai/usage.js';
 import type { ToolRegistry } from '../../registry.js';
 import { renderProgress, renderResult } from '../../render.js';
-import { isRetrySafe } from '../../retry-safety.js';
 import type { Progress } from '../../upstreams/types.js';
 import { abortOnClientClose } from '../abort.js';
 import { visibleTools } from '../auth.js';
 import { EventStream } from '../event-stream.js';
-import { noteCall } from '../request-log.js';
+import { errorContext, noteCall } from '../request-log.js';
 
 export interface ChatOptions {
   keepAliveMs: number;
@@ -57,7 +56,7 @@ export function chatCompletions(registry: ToolRegistry, { keepAliveMs }: ChatOpt
       stream.stop();
       if (!stream.started) throw err;
       // Headers are gone: the error travels as a last event, which the openai clients raise.
-      const { status, body } = toErrorResponse(err, { retrySafe: isRetrySafe(tool.definition) });
+      const { status, body } = toErrorResponse(err, errorContext(res));
       res.locals.streamErrorStatus = status;
       stream.send(body);
       stream.end();
