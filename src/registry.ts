@@ -134,13 +134,14 @@ export class ToolRegistry implements ToolView {
 
   /** Only the tools `allows` accepts (by exposed name), e.g. an API key's allow-list. */
   view(allows: (tool: string) => boolean): ToolView {
+    const list = () => this.listed.filter((tool) => allows(tool.name));
     return {
       get: (name) => {
         const tool = this.get(name);
         return tool && allows(tool.name) ? tool : undefined;
       },
-      list: () => this.listed.filter((tool) => allows(tool.name)),
-      suggest: (name) => closestNames(name, this.listed.filter((tool) => allows(tool.name)).map((tool) => tool.name)),
+      list,
+      suggest: (name) => closestNames(name, list().map((tool) => tool.name)),
     };
   }
 
