@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunningShim } from '../../src/server.js';
 import { startRemoteServer, type RemoteServer } from '../fixtures/remote-mcp-server.js';
-import { startRestAdapter } from '../fixtures/rest-adapter.js';
-import { eventually, startTestShim, stdioTestServer } from '../helpers/shim.js';
+import { eventually, startShimOverAdapter, startTestShim, stdioTestServer } from '../helpers/shim.js';
 import { chat, errorShapeProblem, histogram, JSON_HEADERS, parseJson, processErrors, report, send, sleep, type Answer } from './support.js';
 
 /**
@@ -137,8 +136,7 @@ describe('a stdio child killed with SIGKILL ten times under load', () => {
 
 describe('a REST upstream answering 5xx', () => {
   test('424 for a tool that may change data, 502 for a read-only one, each call sent once; then it recovers', async () => {
-    const adapter = await startRestAdapter();
-    const shim = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
+    const { adapter, shim, close } = await startShimOverAdapter();
     try {
       const statuses: number[] = [];
       const problems: string[] = [];
@@ -169,8 +167,7 @@ describe('a REST upstream answering 5xx', () => {
       expect(JSON.parse(recovered.text).choices[0].message.content).toBe('echo: back');
       report('faults: REST upstream answering 500/502/503/504', { calls: statuses.length, statuses: histogram(statuses), 'requests at the upstream': adapter.received.length - 1 });
     } finally {
-      await shim.close();
-      await adapter.close();
+      await close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { ShimConfig } from '../../src/config/types.js';
 import { startShim, type RunningShim } from '../../src/server.js';
-import { TEST_SERVER } from '../fixtures/rest-adapter.js';
+import { startRestAdapter, TEST_SERVER, type RestAdapter, type ResultShape } from '../fixtures/rest-adapter.js';
 
 /** The test MCP server over stdio, as a config entry. */
 export function stdioTestServer(extra: Record<string, unknown> = {}) {
@@ -11,6 +11,26 @@ export function stdioTestServer(extra: Record<string, unknown> = {}) {
 /** A shim on a free loopback port. */
 export function startTestShim(mcpServers: ShimConfig['mcpServers'], keepAliveMs?: number): Promise<RunningShim> {
   return startShim({ server: { host: '127.0.0.1', port: 0 }, mcpServers }, { host: '127.0.0.1', port: 0, keepAliveMs });
+}
+
+export interface ShimOverAdapter {
+  adapter: RestAdapter;
+  shim: RunningShim;
+  close(): Promise<void>;
+}
+
+/** The REST adapter fixture, and a shim in front of it whose upstream is named "adapter". */
+export async function startShimOverAdapter(shape: ResultShape = 'raw'): Promise<ShimOverAdapter> {
+  const adapter = await startRestAdapter(shape);
+  const shim = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
+  return {
+    adapter,
+    shim,
+    async close() {
+      await shim.close();
+      await adapter.close();
+    },
+  };
 }
 
 /** The official openai client pointed at a tool exactly as LiteLLM does: `api_base` = `/tools/<name>`. */

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { RunningShim } from '../../src/server.js';
 import { startRestAdapter, type RestAdapter } from '../fixtures/rest-adapter.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
-import { clientForTool, eventually, startTestShim, stdioTestServer } from '../helpers/shim.js';
+import { clientForTool, eventually, startShimOverAdapter, startTestShim, stdioTestServer, type ShimOverAdapter } from '../helpers/shim.js';
 
 const user = (content: string) => ({ messages: [{ role: 'user', content }] });
 
@@ -12,14 +12,13 @@ describe('bad input gets a clear 4xx in OpenAI shape and runs nothing', () => {
   let adapter: RestAdapter;
   let shim: RunningShim;
 
+  let pair: ShimOverAdapter;
+
   beforeAll(async () => {
-    adapter = await startRestAdapter();
-    shim = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
+    pair = await startShimOverAdapter();
+    ({ adapter, shim } = pair);
   });
-  afterAll(async () => {
-    await shim.close();
-    await adapter.close();
-  });
+  afterAll(() => pair.close());
   afterEach(() => {
     expect(adapter.received).toEqual([]);
   });
@@ -164,8 +163,7 @@ describe('upstream faults get clear errors naming the upstream, and recovery', (
   });
 
   test('a REST upstream failing with 5xx: 424 for a tool that may change data, 502 for a read-only one; a 400 from it is a 400', async () => {
-    const adapter = await startRestAdapter();
-    const shim = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
+    const { adapter, shim, close } = await startShimOverAdapter();
     try {
       adapter.failWith(500);
       const res = await request(shim.url).post('/tools/echo/chat/completions').send(user('x'));
@@ -188,8 +186,7 @@ describe('upstream faults get clear errors naming the upstream, and recovery', (
       expect(rejected.status).toBe(400);
       expectOpenAIError(rejected.body, 'upstream_rejected');
     } finally {
-      await shim.close();
-      await adapter.close();
+      await close();
     }
   });
 

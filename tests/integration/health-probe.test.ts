@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { HEALTH_CHECK_MODEL } from '../../src/openai/health-probe.js';
 import type { RunningShim } from '../../src/server.js';
-import { startRestAdapter, type RestAdapter } from '../fixtures/rest-adapter.js';
+import type { RestAdapter } from '../fixtures/rest-adapter.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
-import { startTestShim } from '../helpers/shim.js';
+import { startShimOverAdapter, type ShimOverAdapter } from '../helpers/shim.js';
 
 // What LiteLLM 1.108.6 sends to health-check a chat deployment (litellm/proxy/health_check.py).
 const PROBE = { model: 'pg_execute_query', messages: [{ role: 'user', content: "What's 1 + 1?" }], max_tokens: 16 };
@@ -12,14 +12,13 @@ describe("LiteLLM's health checks are answered without running the tool", () => 
   let adapter: RestAdapter;
   let shim: RunningShim;
 
+  let pair: ShimOverAdapter;
+
   beforeAll(async () => {
-    adapter = await startRestAdapter();
-    shim = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
+    pair = await startShimOverAdapter();
+    ({ adapter, shim } = pair);
   });
-  afterAll(async () => {
-    await shim.close();
-    await adapter.close();
-  });
+  afterAll(() => pair.close());
 
   test('a probe gets a completion and the upstream sees nothing', async () => {
     const res = await request(shim.url).post('/tools/pg_execute_query/chat/completions').send(PROBE);

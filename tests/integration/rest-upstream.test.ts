@@ -1,22 +1,21 @@
 import express from 'express';
 import request from 'supertest';
 import type { RunningShim } from '../../src/server.js';
-import { startRestAdapter, type RestAdapter, type ResultShape } from '../fixtures/rest-adapter.js';
+import type { RestAdapter, ResultShape } from '../fixtures/rest-adapter.js';
 import { listen } from '../helpers/listen.js';
-import { SEED_ARGUMENTS, clientForTool, startTestShim } from '../helpers/shim.js';
+import { SEED_ARGUMENTS, clientForTool, startShimOverAdapter, startTestShim, type ShimOverAdapter } from '../helpers/shim.js';
 
 describe.each<ResultShape>(['raw', 'result', 'jsonrpc'])('the REST adapter upstream answering %s results', (shape) => {
   let adapter: RestAdapter;
   let shim: RunningShim;
 
+  let pair: ShimOverAdapter;
+
   beforeAll(async () => {
-    adapter = await startRestAdapter(shape);
-    shim = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
+    pair = await startShimOverAdapter(shape);
+    ({ adapter, shim } = pair);
   });
-  afterAll(async () => {
-    await shim.close();
-    await adapter.close();
-  });
+  afterAll(() => pair.close());
 
   test('the seed request reaches POST /tools/{name} as {"arguments": {...}}', async () => {
     const completion = await clientForTool(shim, 'pg_execute_query').chat.completions.create({
