@@ -110,71 +110,103 @@ function freePort() {
   });
 }
 
+/**
+ * Starts a program that must be told its port (mcpo) on a free one, and again on a new one when
+ * the port was taken (by an outgoing connection, whose local ports share the range) before it bound.
+ */
+async function onFreePort(startOn, attempts = 5) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOn(await freePort());
+    } catch (err) {
+      if (attempt >= attempts || !/EADDRINUSE|address already in use/i.test(err.message)) throw err;
+    }
+  }
+}
+
 async function startNodeHelper(script, args, what) {
   const child = start(NODE, [path.join(BENCH, script), ...args]);
   return { child, url: `http://127.0.0.1:${await portOf(child, what)}` };
 }
 
-/** The shim from dist/ at the default log level, its log in a file; `ready` = first answered call. */
+/** The shim from dist/ on a port it picks, at the default log level, its log in a file; `ready` = first answered call. */
 async function startShim(name, servers) {
   const config = path.join(TMP, `${name}.json`);
   fs.writeFileSync(config, JSON.stringify({ mcpServers: servers }));
-  const port = await freePort();
-  const logFd = fs.openSync(path.join(TMP, `${name}.log`), 'w');
+  const logFile = path.join(TMP, `${name}.log`);
+  const logFd = fs.openSync(logFile, 'w');
   const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(BENCH, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const started = performance.now();
-  const child = start(NODE, [...profile, CLI, 'serve', '--config', config, '--host', '127.0.0.1', '--port', String(port)], {
+  const child = start(NODE, [...profile, CLI, 'serve', '--config', config, '--host', '127.0.0.1', '--port', '0'], {
     stderr: logFd,
     env: { ...process.env, LOG_LEVEL: 'info' },
   });
   fs.closeSync(logFd);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(() => call(`${url}/tools/echo/chat/completions`, chatBody(false)), `shim "${name}"`, child);
+  const url = await waitFor(() => listeningUrl(logFile), `shim "${name}"`, child);
+  await waitFor(() => call(`${url}/tools/echo/chat/completions`, chatBody(false)).then((answer) => answer.status === 200), `shim "${name}"`, child);
   return { child, url, startupMs: performance.now() - started };
 }
 
-async function startMcpo() {
-  const bin = await mcpoBinary();
-  if (typeof bin !== 'string') return bin;
-  const port = await freePort();
-  const child = start(bin, ['--host', '127.0.0.1', '--port', String(port), '--log-level', 'WARNING', '--', NODE, STDIO_ECHO]);
+/** The URL in the shim's "listening" log line, once it is there. */
+function listeningUrl(logFile) {
+  const log = fs.readFileSync(logFile, 'utf8');
+  return (/"message":"listening".*?"url":"([^"]+)"/.exec(log) ?? /"url":"([^"]+)".*?"message":"listening"/.exec(log))?.[1];
+}
+
+function startMcpo() {
+  return mcpoBinary().then((bin) => (typeof bin === 'string' ? onFreePort((port) => startMcpoOn(bin, port)) : bin));
+}
+
+async function startMcpoOn(bin, port) {
+  const logFile = path.join(TMP, `mcpo-${port}.log`);
+  const logFd = fs.openSync(logFile, 'w');
+  const child = start(bin, ['--host', '127.0.0.1', '--port', String(port), '--log-level', 'WARNING', '--', NODE, STDIO_ECHO], { stderr: logFd });
+  fs.closeSync(logFd);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(() => call(`${url}/echo`, MCPO_BODY), 'mcpo', child, 60_000);
+  try {
+    await waitFor(() => call(`${url}/echo`, MCPO_BODY).then((answer) => answer.status === 200), 'mcpo', child, 60_000);
+  } catch (err) {
+    // uvicorn's "address already in use" sends onFreePort to another port.
+    throw new Error(`${err.message}: ${fs.readFileSync(logFile, 'utf8').slice(-500)}`);
+  }
   return { child, url };
 }
 
-/** mcpo in a cached virtual environment, installed with pip the first time. */
+/**
+ * mcpo in a cached virtual environment, installed with pip the first time. Every clone on the
+ * machine shares the cache, so the install runs under a lock (flock): a second bench waits for
+ * the first instead of removing its half-made venv.
+ */
 async function mcpoBinary() {
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const venv = path.join(cache, 'mcp-model-shim', `mcpo-${MCPO_VERSION}`);
+  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'mcp-model-shim');
+  const venv = path.join(cache, `mcpo-${MCPO_VERSION}`);
   const bin = path.join(venv, 'bin', 'mcpo');
   const done = path.join(venv, '.complete');
   if (fs.existsSync(bin) && fs.existsSync(done)) return bin;
   console.log(`installing mcpo ${MCPO_VERSION} into ${venv} …`);
-  fs.rmSync(venv, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(venv), { recursive: true });
-  const steps = [
-    ['python3', ['-m', 'venv', venv]],
-    [path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...MCPO_PINS]],
-  ];
-  for (const [command, args] of steps) {
-    const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000, encoding: 'utf8' });
-    if (result.status !== 0) {
-      const reason = result.error?.message ?? (result.signal ? `timed out` : result.stderr.trim().split('\n').pop());
-      return { skipped: `${path.basename(command)} ${args[0]} failed: ${reason}` };
-    }
+  fs.mkdirSync(cache, { recursive: true });
+  const install = 'set -e; venv=$0; [ -f "$venv/.complete" ] && exit 0; rm -rf "$venv"; python3 -m venv "$venv"; ' +
+    '"$venv/bin/pip" install --quiet --disable-pip-version-check "$@"; touch "$venv/.complete"';
+  const result = spawnSync('flock', [`${venv}.lock`, 'bash', '-c', install, venv, ...MCPO_PINS], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 300_000,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    const reason = result.error?.message ?? (result.signal ? 'timed out' : result.stderr.trim().split('\n').pop());
+    return { skipped: `installing mcpo failed: ${reason}` };
   }
-  fs.writeFileSync(done, '');
   return bin;
 }
 
+/** Polls `attempt` until it gives a truthy value, and resolves with that value. */
 async function waitFor(attempt, what, child, timeoutMs = 20_000) {
   const deadline = performance.now() + timeoutMs;
   let exited = false;
   child.once('exit', () => (exited = true));
   for (;;) {
-    const answer = await attempt().catch(() => undefined);
-    if (answer?.status === 200) return answer;
+    const value = await Promise.resolve().then(attempt).catch(() => undefined);
+    if (value) return value;
     if (exited) throw new Error(`${what} exited before answering`);
     if (performance.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs / 1000} s`);
     await sleep(5);

@@ -10,7 +10,8 @@ import { startTestShim } from '../helpers/shim.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
 
 const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
-const DATABASE_URL = process.env.E2E_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:55432/shim_e2e';
+const DATABASE_URL = process.env.E2E_DATABASE_URL;
+if (!DATABASE_URL) throw new Error('E2E_DATABASE_URL is not set: run the e2e suite with `npm run test:e2e`');
 const SEED = { operation: 'select', query: 'SELECT datname FROM pg_database WHERE datistemplate = false ORDER BY datname' };
 
 describe('mcp-model-shim behind a real LiteLLM proxy', () => {
