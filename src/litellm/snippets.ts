@@ -23,7 +23,12 @@ const TOOL_TIMEOUT_SECONDS = 600;
  * - `num_retries: 0` (router, wins over router_settings) and `max_retries: 0` (the SDK's own
  *   retries in health checks): a repeated tool call may be a second mutation;
  * - `timeout` / `stream_timeout`: long tools are not cut off (and then retried);
- * - `cooldown_time: 0`: a tool that failed once is not taken out of rotation;
+ * - `cooldown_time: 0`: a tool that failed once is not taken out of rotation; in `litellm_params`
+ *   for chat and completions, and again in `model_info`, the one place the Responses and
+ *   Anthropic messages paths read it;
+ * - `supports_reasoning`: LiteLLM refuses `reasoning` (Codex, the Responses clients) and Anthropic
+ *   `thinking` (Claude Code) for a model without it; the shim accepts and ignores both (and its
+ *   progress is reasoning);
  * - `disable_background_health_check`, plus `health_check_skip_disabled_background_models` for
  *   on-demand `/health`: health checks send a real chat message, which would run the tool;
  * - `health_check_model`: any health check that still happens (the UI's "test connection")
@@ -50,6 +55,8 @@ export function litellmConfig(tools: readonly RegisteredTool[], { baseUrl, tools
       model_info: {
         mode: 'chat',
         description: tool.definition.description ?? `MCP tool ${tool.name}`,
+        cooldown_time: 0,
+        supports_reasoning: true,
         disable_background_health_check: true,
         health_check_model: `openai/${HEALTH_CHECK_MODEL}`,
       },

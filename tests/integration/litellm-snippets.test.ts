@@ -44,6 +44,8 @@ describe('LiteLLM model_list snippets', () => {
     expect(query.model_info).toEqual({
       mode: 'chat',
       description: 'Execute a read-only SQL query',
+      cooldown_time: 0,
+      supports_reasoning: true,
       disable_background_health_check: true,
       health_check_model: 'openai/__mcp_model_shim_health_check__',
     });
