@@ -1,5 +1,5 @@
 import { UnknownToolError } from './errors.js';
-import { checkArguments, textToArguments } from './openai/arguments.js';
+import { checkArguments, IN_CHAT_MESSAGE, textToArguments, type ArgumentsPlace } from './openai/arguments.js';
 import type { RegisteredTool, ToolView } from './registry.js';
 import { applyPolicy } from './tool-policy.js';
 import type { CallOptions, CallToolResult, ToolDefinition } from './upstreams/types.js';
@@ -15,17 +15,17 @@ export function findTool(tools: ToolView, name: string): RegisteredTool {
   return tool;
 }
 
-/** Arguments from a message's text (see `openai/arguments.ts`), validated. */
-export function argumentsFromText(tool: RegisteredTool, text: string): Record<string, unknown> {
-  return checkedArguments(tool, textToArguments(text, asCalled(tool)));
+/** Arguments from a message's text (see `openai/arguments.ts`), validated; errors name the face's `place`. */
+export function argumentsFromText(tool: RegisteredTool, text: string, place = IN_CHAT_MESSAGE): Record<string, unknown> {
+  return checkedArguments(tool, textToArguments(text, asCalled(tool), place), place);
 }
 
 /** Arguments given as an object (the REST adapter's body), validated. */
-export function checkedArguments(tool: RegisteredTool, args: Record<string, unknown>): Record<string, unknown> {
+export function checkedArguments(tool: RegisteredTool, args: Record<string, unknown>, place: ArgumentsPlace = IN_CHAT_MESSAGE): Record<string, unknown> {
   // Pins join after the caller's arguments are checked for names they may not use, and the
   // whole is validated against the upstream's own schema.
-  const sent = applyPolicy(args, tool.policy, tool.name);
-  checkArguments(sent, asCalled(tool), tool.validate);
+  const sent = applyPolicy(args, tool.policy, tool.name, place.param);
+  checkArguments(sent, asCalled(tool), tool.validate, place);
   return sent;
 }
 

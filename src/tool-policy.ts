@@ -26,15 +26,18 @@ export function exposedDefinition(definition: ToolDefinition, policy: ToolPolicy
   return { ...definition, inputSchema: { ...schema, properties, ...(required ? { required } : {}) } };
 }
 
-/** The arguments sent upstream: the caller's, which may not name pinned or hidden parameters, plus the pins. */
-export function applyPolicy(args: Record<string, unknown>, policy: ToolPolicy | undefined, tool: string): Record<string, unknown> {
+/**
+ * The arguments sent upstream: the caller's, which may not name pinned or hidden parameters, plus
+ * the pins. `param` is the request field that carried them.
+ */
+export function applyPolicy(args: Record<string, unknown>, policy: ToolPolicy | undefined, tool: string, param = 'messages'): Record<string, unknown> {
   if (!policy) return args;
   const removed = removedParameters(policy);
   const refused = Object.keys(args).filter((key) => removed.has(key));
   if (refused.length > 0) {
     throw new RequestError(
       `Invalid arguments for tool "${tool}": ${refused.map((key) => `"${key}"`).join(', ')} cannot be set by callers (fixed by the server's configuration).`,
-      'messages',
+      param,
       'invalid_arguments',
     );
   }

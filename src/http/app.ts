@@ -1,14 +1,16 @@
 import express, { type Express } from 'express';
 import { DEFAULT_MAX_BODY_BYTES, type ApiKeyConfig } from '../config/types.js';
+import { CHAT, COMPLETIONS, RESPONSES } from '../faces/index.js';
 import type { ToolRegistry } from '../registry.js';
 import { authenticate } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
 import { requestLog } from './request-log.js';
 import { adapterRoutes } from './routes/adapter.js';
-import { chatCompletions } from './routes/chat.js';
 import { healthRoutes } from './routes/health.js';
+import { modelCall } from './routes/model-call.js';
 import { litellmRoutes } from './routes/litellm.js';
 import { modelRoutes } from './routes/models.js';
+import { unsupportedRoutes } from './routes/unsupported.js';
 
 export interface AppOptions {
   /** Interval of `: keep-alive` comments while a streamed call runs. */
@@ -19,7 +21,7 @@ export interface AppOptions {
   maxBodyBytes?: number;
 }
 
-/** The HTTP face of the shim: OpenAI routes, the REST adapter's routes, health. */
+/** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, health. */
 export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -30,13 +32,16 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   app.use(authenticate(apiKeys));
   // Any content type is read as JSON: some clients omit the header, and the body must be JSON anyway.
   app.use(express.json({ limit: maxBodyBytes, type: () => true }));
-  const chat = chatCompletions(registry, { keepAliveMs });
-  app.post(['/tools/:name/chat/completions', '/tools/:name/v1/chat/completions'], chat);
-  app.post(['/v1/chat/completions', '/chat/completions'], chat);
+  // Each face at the four places clients send it: under a tool (LiteLLM's `api_base`), with or
+  // without `/v1`, and at the root, where `body.model` names the tool.
+  for (const [endpoint, face] of [['chat/completions', CHAT], ['responses', RESPONSES], ['completions', COMPLETIONS]] as const) {
+    app.post([`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`], modelCall(registry, face, { keepAliveMs }));
+  }
   app.use(modelRoutes(registry));
   app.use(adapterRoutes(registry));
   app.use(healthRoutes(registry));
   app.use(litellmRoutes(registry));
+  app.use(unsupportedRoutes(registry));
   app.use(routeNotFound());
   app.use(errorHandler());
   return app;

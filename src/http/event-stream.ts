@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 
 /**
- * Server-sent events for a streamed completion. Headers go out lazily, at the first event or
+ * Server-sent events for a streamed answer. Headers go out lazily, at the first event or
  * keep-alive, so a call that fails fast still gets a proper HTTP error status.
  */
 export class EventStream {
@@ -21,14 +21,15 @@ export class EventStream {
     return this.opened;
   }
 
-  send(data: object): void {
-    this.write(`data: ${JSON.stringify(data)}\n\n`);
+  /** One event; `event` names its type on an `event:` line, as the Responses API does. */
+  send(data: object, event?: string): void {
+    this.write(event === undefined ? `data: ${JSON.stringify(data)}\n\n` : `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
-  /** Ends the stream with `data: [DONE]`. */
-  end(): void {
+  /** Ends the stream, after `data: [DONE]` where the wire format has one (chat, completions). */
+  end(doneMarker: boolean): void {
     this.stop();
-    this.write('data: [DONE]\n\n');
+    if (doneMarker) this.write('data: [DONE]\n\n');
     this.res.end();
   }
 

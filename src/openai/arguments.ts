@@ -2,6 +2,28 @@ import { RequestError } from '../errors.js';
 import { describeParameters, exampleArguments, properties, requiredNames } from '../tool-help.js';
 import type { ToolDefinition } from '../upstreams/types.js';
 
+/**
+ * Where a wire format carries the arguments, for error messages: the request field they point at,
+ * how a person names that place, and a whole request body that would work.
+ */
+export interface ArgumentsPlace {
+  /** The request field: `messages`, `input`, `prompt`. */
+  param: string;
+  /** The text as a person knows it: "the user message". */
+  noun: string;
+  /** Where to put the JSON: "the last user message". */
+  where: string;
+  body(model: string, text: string): object;
+}
+
+/** Chat completions: the default place, also named by the REST adapter's and the CLI's errors. */
+export const IN_CHAT_MESSAGE: ArgumentsPlace = {
+  param: 'messages',
+  noun: 'the user message',
+  where: 'the last user message',
+  body: (model, text) => ({ model, messages: [{ role: 'user', content: text }] }),
+};
+
 // The first fenced block, whatever its language tag (```json, ```sql, ```).
 const FENCE = /```[^\n`]*\n([\s\S]*?)\n?[ \t]*```/;
 
@@ -13,41 +35,43 @@ const FENCE = /```[^\n`]*\n([\s\S]*?)\n?[ \t]*```/;
  * - plain text fills the one parameter it can unambiguously mean;
  * - empty text is `{}` for a tool that requires nothing.
  */
-export function textToArguments(text: string, tool: ToolDefinition): Record<string, unknown> {
+export function textToArguments(text: string, tool: ToolDefinition, place = IN_CHAT_MESSAGE): Record<string, unknown> {
   const inner = unfence(text.trim());
-  if (inner.startsWith('{') || inner.startsWith('[')) return unwrap(parseObject(inner, tool), tool);
+  if (inner.startsWith('{') || inner.startsWith('[')) return unwrap(parseObject(inner, tool, place), tool);
   if (inner === '') {
     if (requiredNames(tool.inputSchema).length === 0) return {};
-    throw argumentsError(tool, 'the user message is empty');
+    throw argumentsError(tool, `${place.noun} is empty`, place);
   }
   const target = plainTextTarget(tool.inputSchema);
   if (target === undefined) {
-    throw argumentsError(tool, 'the user message is plain text, but this tool needs a JSON object of arguments');
+    throw argumentsError(tool, `${place.noun} is plain text, but this tool needs a JSON object of arguments`, place);
   }
   return { [target]: inner };
 }
 
 /** Checks arguments against the tool's compiled schema validator, if it has one. */
-export function checkArguments(args: Record<string, unknown>, tool: ToolDefinition, validate?: (args: Record<string, unknown>) => string[]): void {
+export function checkArguments(
+  args: Record<string, unknown>,
+  tool: ToolDefinition,
+  validate?: (args: Record<string, unknown>) => string[],
+  place = IN_CHAT_MESSAGE,
+): void {
   const problems = validate?.(args) ?? [];
-  if (problems.length > 0) throw argumentsError(tool, problems.join('; '));
+  if (problems.length > 0) throw argumentsError(tool, problems.join('; '), place);
 }
 
 /** A 400 whose message says what was wrong, what the tool is, what it takes and what works. */
-export function argumentsError(tool: ToolDefinition, problem: string): RequestError {
-  const example = JSON.stringify({
-    model: tool.name,
-    messages: [{ role: 'user', content: JSON.stringify(exampleArguments(tool.inputSchema)) }],
-  });
+export function argumentsError(tool: ToolDefinition, problem: string, place = IN_CHAT_MESSAGE): RequestError {
+  const example = JSON.stringify(place.body(tool.name, JSON.stringify(exampleArguments(tool.inputSchema))));
   const message = [
     `Invalid arguments for tool "${tool.name}": ${problem}.`,
     tool.description ? `Tool: ${tool.description}` : undefined,
     `Parameters:\n${describeParameters(tool.inputSchema)}`,
-    `Send the arguments as a JSON object in the last user message, for example:\n${example}`,
+    `Send the arguments as a JSON object in ${place.where}, for example:\n${example}`,
   ]
     .filter((line) => line !== undefined)
     .join('\n');
-  return new RequestError(message, 'messages', 'invalid_arguments');
+  return new RequestError(message, place.param, 'invalid_arguments');
 }
 
 /** The inside of the first fenced block, unless the whole text is already JSON (whose strings may hold fences). */
@@ -66,15 +90,15 @@ function isJson(text: string): boolean {
   }
 }
 
-function parseObject(json: string, tool: ToolDefinition): Record<string, unknown> {
+function parseObject(json: string, tool: ToolDefinition, place: ArgumentsPlace): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch (err) {
-    throw argumentsError(tool, `the user message looks like JSON but does not parse (${(err as Error).message})`);
+    throw argumentsError(tool, `${place.noun} looks like JSON but does not parse (${(err as Error).message})`, place);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw argumentsError(tool, 'the arguments must be a JSON object, not an array');
+    throw argumentsError(tool, 'the arguments must be a JSON object, not an array', place);
   }
   return value as Record<string, unknown>;
 }

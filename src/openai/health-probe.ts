@@ -1,10 +1,12 @@
 /**
- * LiteLLM health-checks a chat deployment by sending it a real chat request: one user message
- * drawn from these prompts (litellm/proxy/health_check.py, `_get_random_llm_message`, 1.108.6).
- * For a model that is a tool, answering the probe by running the tool would execute it — maybe
- * a mutation — every time someone looks at /health. The shim answers such probes itself.
+ * LiteLLM health-checks a deployment by sending it a real request through the face its
+ * `model_info.mode` names (litellm/proxy/health_check.py, 1.108.6): in `chat` mode one user message
+ * drawn from `_get_random_llm_message`, in `completion` and `responses` modes
+ * `DEFAULT_HEALTH_CHECK_PROMPT` as the prompt or input. For a model that is a tool, answering the
+ * probe by running the tool would execute it — maybe a mutation — every time someone looks at
+ * /health. The shim answers such probes itself.
  */
-const LITELLM_HEALTH_PROMPTS = new Set(["Hey how's it going?", "What's 1 + 1?"]);
+const LITELLM_HEALTH_PROMPTS = new Set(["Hey how's it going?", "What's 1 + 1?", 'test from litellm']);
 
 /**
  * The model name the generated snippets give LiteLLM as `model_info.health_check_model`
@@ -12,12 +14,12 @@ const LITELLM_HEALTH_PROMPTS = new Set(["Hey how's it going?", "What's 1 + 1?"])
  */
 export const HEALTH_CHECK_MODEL = '__mcp_model_shim_health_check__';
 
-/** True for LiteLLM's health-check requests: the sentinel model, or a lone health-check prompt. */
-export function isHealthProbe(model: unknown, messages: unknown): boolean {
-  if (model === HEALTH_CHECK_MODEL) return true;
-  if (!Array.isArray(messages) || messages.length !== 1) return false;
-  const [message] = messages as { role?: unknown; content?: unknown }[];
-  return message?.role === 'user' && typeof message.content === 'string' && LITELLM_HEALTH_PROMPTS.has(message.content);
+/**
+ * True for LiteLLM's health-check requests: the sentinel model, or a request whose only input is
+ * one health-check prompt as a plain string (`onlyText`; undefined when the request holds more).
+ */
+export function isHealthProbe(model: string | undefined, onlyText: string | undefined): boolean {
+  return model === HEALTH_CHECK_MODEL || (onlyText !== undefined && LITELLM_HEALTH_PROMPTS.has(onlyText));
 }
 
 export function healthProbeAnswer(tool: string): string {

@@ -1,33 +1,24 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { litellmConfig } from '../../src/litellm/snippets.js';
 import { HEALTH_CHECK_MODEL } from '../../src/openai/health-probe.js';
 import type { RunningShim } from '../../src/server.js';
-import { startRestAdapter, TEST_SERVER, type RestAdapter } from '../fixtures/rest-adapter.js';
-import { startTestShim } from '../helpers/shim.js';
+import type { RestAdapter } from '../fixtures/rest-adapter.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
-
-const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
-const DATABASE_URL = process.env.E2E_DATABASE_URL;
-if (!DATABASE_URL) throw new Error('E2E_DATABASE_URL is not set: run the e2e suite with `npm run test:e2e`');
-const SEED = { operation: 'select', query: 'SELECT datname FROM pg_database WHERE datistemplate = false ORDER BY datname' };
+import { SEED, startPostgresShims, type PostgresShims } from './postgres-shims.js';
 
 describe('mcp-model-shim behind a real LiteLLM proxy', () => {
-  let direct: RunningShim; // the PostgreSQL MCP server (stdio) and the test server, straight behind the shim
-  let adapter: RestAdapter; // the field report's REST adapter in front of the same PostgreSQL server
+  let shims: PostgresShims;
+  let direct: RunningShim;
+  let adapter: RestAdapter;
   let viaAdapter: RunningShim;
   let litellm: LiteLLM;
   let openai: OpenAI;
 
   beforeAll(async () => {
-    direct = await startTestShim({
-      postgres: { command: process.execPath, args: [PG_SERVER], env: { POSTGRES_CONNECTION_STRING: DATABASE_URL } },
-      db: { command: process.execPath, args: [TEST_SERVER], tools: { include: ['echo', 'fail', 'add'] } },
-    });
-    adapter = await startRestAdapter('raw', PG_SERVER, { POSTGRES_CONNECTION_STRING: DATABASE_URL });
-    viaAdapter = await startTestShim({ adapter: { type: 'rest', url: adapter.url } });
+    shims = await startPostgresShims(['echo', 'fail', 'add']);
+    ({ direct, adapter, viaAdapter } = shims);
 
     const generated = litellmConfig(direct.registry.list(), { baseUrl: direct.url });
     const throughAdapter = litellmConfig(viaAdapter.registry.list(), { baseUrl: viaAdapter.url, tools: 'pg_execute_mutation' });
@@ -61,9 +52,7 @@ describe('mcp-model-shim behind a real LiteLLM proxy', () => {
 
   afterAll(async () => {
     await litellm?.stop();
-    await viaAdapter?.close();
-    await adapter?.close();
-    await direct?.close();
+    await shims?.close();
   });
 
   beforeEach(() => {

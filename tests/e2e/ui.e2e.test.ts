@@ -87,17 +87,24 @@ describe("LiteLLM's admin UI playground, headless", () => {
     await shim?.close();
   }, 60_000);
 
-  test('picks the echo tool as the model, sends a message and shows the tool\'s answer', async () => {
-    const sent: unknown[] = [];
-    page.on('request', (request) => {
-      if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/chat/completions')) sent.push(request.postDataJSON());
-    });
-    const screenshot = path.join(tmpdir(), `shim-ui-e2e-${process.pid}.png`);
+  /** Opens the playground, picks the endpoint type and the echo tool, sends MESSAGE and waits for the tool's answer. */
+  async function askEcho(endpoint: '/v1/chat/completions' | '/v1/responses'): Promise<void> {
+    const screenshot = path.join(tmpdir(), `shim-ui-e2e-${process.pid}-${endpoint.replaceAll('/', '_')}.png`);
     try {
       await page.goto(`${litellm.url}/ui/`);
       await page.getByText('Playground', { exact: true }).first().click();
 
-      // The model picker lists LiteLLM's /model_group/info entries with mode chat: the tool.
+      // The endpoint picker offers every door; the chat one is preselected.
+      const picker = page.getByPlaceholder('Select an endpoint', { exact: true });
+      await expect(picker.inputValue()).resolves.toBe('/v1/chat/completions');
+      if (endpoint !== '/v1/chat/completions') {
+        await picker.click();
+        await page.getByRole('option').filter({ hasText: endpoint }).first().click();
+        await expect(picker.inputValue()).resolves.toBe(endpoint);
+      }
+
+      // The model picker lists LiteLLM's /model_group/info entries whose mode fits the endpoint
+      // (chat fits /v1/responses too): the tool.
       const model = page.getByPlaceholder('Select a Model', { exact: true });
       await model.click();
       await page.getByRole('option').filter({ hasText: /^echo/ }).click();
@@ -111,13 +118,26 @@ describe("LiteLLM's admin UI playground, headless", () => {
       const answer = page.locator('[data-role="assistant"]').last();
       await answer.getByText(`echo: ${MESSAGE}`, { exact: true }).waitFor();
       await expect(answer.innerText()).resolves.toMatch(/^assistant\s+echo\s+echo: hello from the UI/i);
-      // The usage the shim streamed last (stream_options.include_usage) is shown under it.
+      // The usage the shim streamed last (include_usage, or response.completed) is shown under it.
       await answer.getByText(/^Out: \d+$/).waitFor();
     } catch (error) {
       await page.screenshot({ path: screenshot }).catch(() => undefined);
       throw new Error(`${(error as Error).message}\nscreenshot: ${screenshot}\nLiteLLM:\n${litellm.output().slice(-2000)}`);
     }
+  }
 
+  /** Bodies of the UI's POSTs to LiteLLM whose path ends with `suffix`. */
+  function recordPosts(suffix: string): unknown[] {
+    const sent: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith(suffix)) sent.push(request.postDataJSON());
+    });
+    return sent;
+  }
+
+  test("picks the echo tool as the model, sends a message and shows the tool's answer", async () => {
+    const sent = recordPosts('/chat/completions');
+    await askEcho('/v1/chat/completions');
     // What the UI asked LiteLLM for: one streamed chat completion for the tool, usage included.
     expect(sent).toEqual([
       expect.objectContaining({
@@ -127,6 +147,13 @@ describe("LiteLLM's admin UI playground, headless", () => {
         messages: [expect.objectContaining({ role: 'user', content: MESSAGE })],
       }),
     ]);
+    expect(offLoopback).toEqual([]);
+  }, 120_000);
+
+  test("with the /v1/responses endpoint type, it shows the tool's answer too", async () => {
+    const sent = recordPosts('/responses');
+    await askEcho('/v1/responses');
+    expect(sent).toEqual([expect.objectContaining({ model: 'echo', stream: true })]);
     expect(offLoopback).toEqual([]);
   }, 120_000);
 });

@@ -95,10 +95,10 @@ describe('bad input gets a clear 4xx in OpenAI shape and runs nothing', () => {
   });
 
   test('an unknown route answers in OpenAI shape, not an HTML page', async () => {
-    const res = await request(shim.url).post('/tools/echo/completions').send(user('x'));
+    const res = await request(shim.url).post('/v2/chat').send(user('x'));
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/json/);
-    expect(expectOpenAIError(res.body, 'unknown_route').message).toContain('POST /tools/echo/completions');
+    expect(expectOpenAIError(res.body, 'unknown_route').message).toContain('POST /v2/chat');
   });
 
   test('a body over the size limit is a 413', async () => {

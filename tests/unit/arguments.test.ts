@@ -1,5 +1,5 @@
 import { argumentsError, checkArguments, textToArguments } from '../../src/openai/arguments.js';
-import { lastUserText, parseChatRequest } from '../../src/openai/request.js';
+import { lastUserText, parseChatRequest } from '../../src/faces/chat-request.js';
 import { RequestError } from '../../src/errors.js';
 import { log } from '../../src/log.js';
 import type { ToolDefinition } from '../../src/upstreams/types.js';

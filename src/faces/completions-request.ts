@@ -1,0 +1,41 @@
+import { RequestError } from '../errors.js';
+import type { ArgumentsPlace } from '../openai/arguments.js';
+import { isHealthProbe } from '../openai/health-probe.js';
+import type { CallRequest } from './face.js';
+import { requestObject } from './request-body.js';
+
+/** The parts of a legacy completions request (`POST /v1/completions`) the shim uses. */
+export interface CompletionsRequest extends CallRequest {
+  includeUsage: boolean;
+}
+
+export const COMPLETIONS_PLACE: ArgumentsPlace = {
+  param: 'prompt',
+  noun: 'the prompt',
+  where: '"prompt"',
+  body: (model, text) => ({ model, prompt: text }),
+};
+
+export function parseCompletionsRequest(body: unknown): CompletionsRequest {
+  const { fields, model } = requestObject(body);
+  const { prompt, stream, stream_options: streamOptions } = fields;
+  const userText = promptText(prompt);
+  return {
+    model,
+    userText,
+    stream: stream === true,
+    includeUsage: stream === true && (streamOptions as { include_usage?: unknown } | undefined)?.include_usage === true,
+    healthProbe: isHealthProbe(model, userText),
+  };
+}
+
+/** `prompt` is a string, or an array holding one string; token arrays and batches name no single call. */
+function promptText(prompt: unknown): string {
+  if (typeof prompt === 'string') return prompt;
+  if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') return prompt[0];
+  throw new RequestError(
+    '"prompt" must be a string (or an array holding one string) with the tool\'s arguments as a JSON object; token arrays and several prompts are not supported.',
+    'prompt',
+    'invalid_prompt',
+  );
+}

@@ -1,0 +1,47 @@
+import type { ArgumentsPlace } from '../openai/arguments.js';
+import type { ErrorResponse } from '../openai/errors.js';
+
+/**
+ * A face is one wire format a model is called through (chat completions, the Responses API,
+ * legacy completions). Each parses its request into the same neutral call and formats the same
+ * rendered answer back; finding the tool, arguments, policy, limits and errors live below, once.
+ */
+
+/** The neutral call every face reads from its request. */
+export interface CallRequest {
+  /** `body.model` with any `openai/` prefix removed (the `/tools/:name/…` routes name the tool instead). */
+  model: string | undefined;
+  /** The text that holds the arguments: the last user message, input or prompt. */
+  userText: string;
+  stream: boolean;
+  /** LiteLLM's health check, to be answered without running the tool. */
+  healthProbe: boolean;
+}
+
+/** Where a streamed answer's events go (the HTTP layer's `EventStream`). */
+export interface EventSink {
+  /** `event` names the event's type on an `event:` line, where the format has one. */
+  send(data: object, event?: string): void;
+  end(doneMarker: boolean): void;
+}
+
+/** One streamed answer. `finish` and `fail` end the stream. */
+export interface AnswerStream {
+  /** A line of tool progress, shown as reasoning where the format has it. */
+  progress(text: string): void;
+  finish(content: string): void;
+  /**
+   * The call failed after the stream started: the format's own failure event. Headers are gone;
+   * the status the failure would have had travels in the event where the format has room for it.
+   */
+  fail(error: ErrorResponse): void;
+}
+
+export interface Face<R extends CallRequest = CallRequest> {
+  /** Where this format carries the arguments, for error messages. */
+  readonly place: ArgumentsPlace;
+  parse(body: unknown): R;
+  /** The whole answer as a JSON body. */
+  answer(request: R, model: string, content: string): object;
+  stream(request: R, model: string, sink: EventSink): AnswerStream;
+}

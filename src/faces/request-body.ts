@@ -1,0 +1,28 @@
+import { RequestError } from '../errors.js';
+
+/** What every face checks first: the body is an object, and `model` (when sent) a string, `openai/` stripped. */
+export function requestObject(body: unknown): { fields: Record<string, unknown>; model: string | undefined } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new RequestError('The request body must be a JSON object (send Content-Type: application/json).', null, 'invalid_body');
+  }
+  const fields = body as Record<string, unknown>;
+  const { model } = fields;
+  if (model !== undefined && typeof model !== 'string') throw new RequestError('"model" must be a string.', 'model', 'invalid_type');
+  return { fields, model: model?.replace(/^openai\//, '') };
+}
+
+/**
+ * Message content as text: a string, or the text parts of an array. `textTypes` are the part
+ * types that carry text (`text` in chat; `input_text`, `output_text` and `text` in the Responses API).
+ */
+export function contentText(content: unknown, param: string, textTypes: ReadonlySet<string>): string {
+  if (content === null || content === undefined) return '';
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .filter((part): part is { type: string; text: string } => textTypes.has(part?.type) && typeof part.text === 'string')
+      .map((part) => part.text)
+      .join('\n');
+  }
+  throw new RequestError(`"${param}" must be a string or an array of content parts.`, param, 'invalid_content');
+}

@@ -1,0 +1,59 @@
+import { RequestError } from '../errors.js';
+import type { ArgumentsPlace } from '../openai/arguments.js';
+import { isHealthProbe } from '../openai/health-probe.js';
+import type { CallRequest } from './face.js';
+import { contentText, requestObject } from './request-body.js';
+
+/** The parts of a Responses API request (`POST /v1/responses`) the shim uses; the rest is ignored. */
+export type ResponsesRequest = CallRequest;
+
+export const RESPONSES_PLACE: ArgumentsPlace = {
+  param: 'input',
+  noun: 'the input',
+  where: '"input" (a string, or the last user message)',
+  body: (model, text) => ({ model, input: text }),
+};
+
+/** The stored-response error: nothing is kept, so nothing can be continued or fetched. */
+export function notStored(what: string): RequestError {
+  return new RequestError(
+    `mcp-model-shim stores no responses, so ${what} cannot be used. Send the tool's arguments (a JSON object) in "input" of a new request.`,
+    what === 'previous_response_id' ? 'previous_response_id' : null,
+    'response_not_stored',
+  );
+}
+
+const TEXT_PARTS = new Set(['input_text', 'text', 'output_text']);
+
+export function parseResponsesRequest(body: unknown): ResponsesRequest {
+  const { fields, model } = requestObject(body);
+  const { input, stream, previous_response_id: previous } = fields;
+  if (previous !== undefined && previous !== null) throw notStored('previous_response_id');
+  const { text, only } = inputText(input);
+  return { model, userText: text, stream: stream === true, healthProbe: isHealthProbe(model, only) };
+}
+
+type Item = { type?: unknown; role?: unknown; content?: unknown } | null;
+
+/**
+ * The text of `input`: a string, or the last user message among the items (its content a string
+ * or `input_text` parts). `only` is that text when it is the request's sole input, as a string.
+ */
+function inputText(input: unknown): { text: string; only: string | undefined } {
+  if (typeof input === 'string') return { text: input, only: input };
+  if (!Array.isArray(input) || input.length === 0) {
+    throw new RequestError('"input" must be a string or a non-empty array of input items.', 'input', 'invalid_input');
+  }
+  for (let i = input.length - 1; i >= 0; i -= 1) {
+    const item = input[i] as Item;
+    if (item?.role === 'user' && (item.type === undefined || item.type === 'message')) {
+      const text = contentText(item.content, `input[${i}].content`, TEXT_PARTS);
+      return { text, only: input.length === 1 && typeof item.content === 'string' ? text : undefined };
+    }
+  }
+  throw new RequestError(
+    'There is no input item with role "user". Put the tool\'s arguments (a JSON object) in "input", or in a user message there.',
+    'input',
+    'no_user_message',
+  );
+}

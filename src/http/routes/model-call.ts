@@ -1,0 +1,77 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { RequestError } from '../../errors.js';
+import type { CallRequest, Face } from '../../faces/index.js';
+import { argumentsFromText, callTool, findTool } from '../../invoke.js';
+import { log } from '../../log.js';
+import { toErrorResponse } from '../../openai/errors.js';
+import { HEALTH_CHECK_MODEL, healthProbeAnswer } from '../../openai/health-probe.js';
+import type { ToolRegistry } from '../../registry.js';
+import { renderProgress, renderResult } from '../../render.js';
+import { abortOnClientClose } from '../abort.js';
+import { visibleTools } from '../auth.js';
+import { EventStream } from '../event-stream.js';
+import { errorContext, noteCall } from '../request-log.js';
+
+export interface ModelCallOptions {
+  keepAliveMs: number;
+}
+
+/**
+ * A call to a model through one face (chat completions, Responses, legacy completions): the tool
+ * is named by the path (`/tools/:name/…`) or, on the plain OpenAI routes, by `body.model`; the
+ * face's text (last user message, input, prompt) holds the arguments. Every face takes this path.
+ */
+export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs }: ModelCallOptions): RequestHandler {
+  return async (req: Request, res: Response) => {
+    const request = face.parse(req.body);
+    const name = (req.params as { name?: string }).name ?? request.model;
+    if (!name) throw new RequestError('"model" must name the tool to call (GET /v1/models lists them).', 'model', 'missing_model');
+    if (request.healthProbe) {
+      answerHealthProbe(registry, face, name, request, res, keepAliveMs);
+      return;
+    }
+    const tool = findTool(visibleTools(res, registry), name);
+    noteCall(res, tool);
+    const args = argumentsFromText(tool, request.userText, face.place);
+    log.debug('tool arguments', { tool: tool.name, arguments: args });
+    const signal = abortOnClientClose(res);
+
+    if (!request.stream) {
+      const result = await callTool(tool, args, signal);
+      if (result.isError) res.set('x-mcp-tool-error', 'true');
+      res.json(face.answer(request, tool.name, renderResult(result, tool.maxResultBytes)));
+      return;
+    }
+
+    const events = new EventStream(res, keepAliveMs);
+    const answer = face.stream(request, tool.name, events);
+    let result;
+    try {
+      // Progress opens the stream early, as reasoning: the LiteLLM UI shows a long tool is alive.
+      result = await callTool(tool, args, signal, (progress) => answer.progress(renderProgress(progress)));
+    } catch (err) {
+      events.stop();
+      if (!events.started) throw err;
+      // Headers are gone: the failure travels as the face's last event.
+      const error = toErrorResponse(err, errorContext(res));
+      res.locals.streamErrorStatus = error.status;
+      answer.fail(error);
+      return;
+    }
+    if (result.isError && !events.started) res.set('x-mcp-tool-error', 'true');
+    answer.finish(renderResult(result, tool.maxResultBytes));
+  };
+}
+
+/**
+ * LiteLLM health-checks a model with a real request; running the tool for it could change data
+ * every time someone opens /health. The probe is answered here, through whichever face it came;
+ * an unknown tool still 404s, so a misconfigured deployment shows as unhealthy.
+ */
+function answerHealthProbe<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, name: string, request: R, res: Response, keepAliveMs: number): void {
+  if (name !== HEALTH_CHECK_MODEL) noteCall(res, findTool(visibleTools(res, registry), name));
+  log.info('answered a LiteLLM health check without running the tool', { tool: name });
+  const content = healthProbeAnswer(name);
+  if (request.stream) face.stream(request, name, new EventStream(res, keepAliveMs)).finish(content);
+  else res.json(face.answer(request, name, content));
+}
