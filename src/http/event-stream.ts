@@ -7,6 +7,7 @@ import type { Response } from 'express';
 export class EventStream {
   private timer: NodeJS.Timeout;
   private opened = false;
+  private corked = false;
 
   constructor(
     private readonly res: Response,
@@ -40,6 +41,15 @@ export class EventStream {
 
   private write(text: string): void {
     if (this.res.writableEnded || this.res.destroyed) return;
+    if (!this.corked) {
+      // Events sent together (a whole answer is several) leave in one packet, not one each.
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.res.uncork();
+      });
+    }
     if (!this.opened) {
       this.res.status(200).set({
         'content-type': 'text/event-stream; charset=utf-8',
