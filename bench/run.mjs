@@ -240,6 +240,11 @@ function chatBody(stream) {
   });
 }
 
+/** The same call through the Responses API face. */
+function responsesBody(stream) {
+  return JSON.stringify({ model: 'echo', input: '{"message": "hello"}', ...(stream ? { stream: true } : {}) });
+}
+
 function cannon(url, { body, connections, duration, onResponse }) {
   const instance = autocannon({
     url,
@@ -312,6 +317,8 @@ const CASES = [
   { id: 'proxy', label: '(2) bare node:http proxy' },
   { id: 'shim-rest', label: '(3) shim → REST' },
   { id: 'shim-rest-stream', label: '(3) shim → REST, streaming' },
+  { id: 'shim-rest-responses', label: '(3) shim → REST, Responses' },
+  { id: 'shim-rest-responses-stream', label: '(3) … Responses, streaming' },
   { id: 'shim-stdio', label: '(4) shim → stdio' },
   { id: 'mcpo', label: '(5) mcpo → stdio' },
 ];
@@ -338,6 +345,8 @@ async function main() {
     proxy: { url: `${proxy.url}/tools/echo`, body: DIRECT_BODY, pid: proxy.child.pid },
     'shim-rest': { url: `${shimRest.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimRest.child.pid, rss: true },
     'shim-rest-stream': { url: `${shimRest.url}/tools/echo/chat/completions`, body: chatBody(true), pid: shimRest.child.pid, rss: true },
+    'shim-rest-responses': { url: `${shimRest.url}/tools/echo/responses`, body: responsesBody(false), pid: shimRest.child.pid, rss: true },
+    'shim-rest-responses-stream': { url: `${shimRest.url}/tools/echo/responses`, body: responsesBody(true), pid: shimRest.child.pid, rss: true },
     'shim-stdio': { url: `${shimStdio.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimStdio.child.pid, rss: true },
     ...(mcpo.url ? { mcpo: { url: `${mcpo.url}/echo`, body: MCPO_BODY, pid: mcpo.child.pid } } : {}),
   };
@@ -353,7 +362,7 @@ async function main() {
       console.log(`  ${label.padEnd(30)} c=${String(connections).padEnd(3)} p50 ${ms(run.p50)}  p99 ${ms(run.p99)}  ${Math.round(run.rps)} req/s  ${Math.round(run.cpuUsPerRequest)} µs CPU/req`);
     }
   }
-  results.shimRest = { startupMs: shimRest.startupMs, rssIdleMb: shimRestIdleMb, rssLoadMb: maxRss(results.runs, ['shim-rest', 'shim-rest-stream']) };
+  results.shimRest = { startupMs: shimRest.startupMs, rssIdleMb: shimRestIdleMb, rssLoadMb: maxRss(results.runs, ['shim-rest', 'shim-rest-stream', 'shim-rest-responses', 'shim-rest-responses-stream']) };
   results.shimStdio = { startupMs: shimStdio.startupMs, rssIdleMb: shimStdioIdleMb, rssLoadMb: maxRss(results.runs, ['shim-stdio']) };
   await Promise.all([shimRest, shimStdio, mcpo, proxy].filter((p) => p.child).map((p) => stop(p.child)));
 
@@ -414,6 +423,11 @@ function report(results) {
   const shim64 = find('shim-rest', 64);
   const proxy64 = find('proxy', 64);
   const stdio64 = find('shim-stdio', 64);
+  // The Responses face against chat, JSON and streaming, by CPU per call at c=64 (steadier than req/s).
+  const facesCpu = [
+    ['JSON', find('shim-rest-responses', 64), shim64],
+    ['streaming', find('shim-rest-responses-stream', 64), find('shim-rest-stream', 64)],
+  ].map(([kind, responses, chat]) => [kind, responses.cpuUsPerRequest / chat.cpuUsPerRequest]);
   const mcpo64 = find('mcpo', 64);
   const targets = [
     ['added p50 at c=1 ≤ 0.3 ms', shim1.p50 - direct1.p50 <= 0.3, `${(shim1.p50 - direct1.p50).toFixed(3)} ms`],
@@ -422,6 +436,7 @@ function report(results) {
     mcpo64
       ? ['stdio req/s at c=64 ≥ 3 × mcpo', stdio64.rps >= 3 * mcpo64.rps, `${(stdio64.rps / mcpo64.rps).toFixed(2)} ×`]
       : ['stdio req/s at c=64 ≥ 3 × mcpo', undefined, 'mcpo skipped'],
+    ...facesCpu.map(([kind, ratio]) => [`Responses ${kind}: CPU per call ≤ 1.1 × chat's`, ratio <= 1.1, `${ratio.toFixed(2)} ×`]),
     ['1,000 tools: /v1/models p50 ≤ 5 ms', thousandTools.models.p50 <= 5, `${thousandTools.models.p50.toFixed(2)} ms`],
     ['1,000 tools: RSS ≤ 100 MB', thousandTools.models.rssMaxMb <= 100, `${thousandTools.rssIdleMb} MB idle, ${thousandTools.models.rssMaxMb} MB while listing`],
     ['start-up ≤ 1 s (REST upstream)', shimRest.startupMs <= 1000 && thousandTools.startupMs <= 1000, `${Math.round(shimRest.startupMs)} ms, ${Math.round(thousandTools.startupMs)} ms with 1,000 tools`],
