@@ -64,7 +64,9 @@ export function errorShapeProblem(body: unknown): string | undefined {
 /** What is wrong with a `chat.completion` body, or undefined. */
 export function completionShapeProblem(body: unknown): string | undefined {
   const completion = body as Record<string, unknown> | null;
-  if (completion?.object !== 'chat.completion') return 'object is not chat.completion';
+  if (completion?.object === 'response') return responseShapeProblem(completion);
+  if (completion?.object === 'text_completion') return textCompletionShapeProblem(completion);
+  if (completion?.object !== 'chat.completion') return 'object is not chat.completion, response or text_completion';
   if (typeof completion.id !== 'string' || !completion.id.startsWith('chatcmpl-')) return 'bad id';
   const choices = completion.choices as { message?: { role?: unknown; content?: unknown }; finish_reason?: unknown }[];
   if (!Array.isArray(choices) || choices.length !== 1) return 'choices is not one choice';
@@ -75,28 +77,58 @@ export function completionShapeProblem(body: unknown): string | undefined {
   return undefined;
 }
 
+/** A Responses API `response`: completed, one message of one output_text part, usage. */
+function responseShapeProblem(response: Record<string, unknown>): string | undefined {
+  if (typeof response.id !== 'string' || !response.id.startsWith('resp_')) return 'bad response id';
+  if (response.status !== 'completed') return `response status ${String(response.status)}`;
+  const output = response.output as { type?: unknown; content?: { type?: unknown; text?: unknown }[] }[];
+  const part = Array.isArray(output) && output.length === 1 && output[0]!.type === 'message' ? output[0]!.content?.[0] : undefined;
+  if (part?.type !== 'output_text' || typeof part.text !== 'string') return 'bad response output';
+  const usage = response.usage as Record<string, unknown> | undefined;
+  if (typeof usage?.input_tokens !== 'number' || typeof usage.output_tokens !== 'number') return 'bad response usage';
+  return undefined;
+}
+
+function textCompletionShapeProblem(completion: Record<string, unknown>): string | undefined {
+  if (typeof completion.id !== 'string' || !completion.id.startsWith('cmpl-')) return 'bad text_completion id';
+  const choices = completion.choices as { text?: unknown; finish_reason?: unknown }[];
+  if (!Array.isArray(choices) || choices.length !== 1 || typeof choices[0]!.text !== 'string') return 'bad text_completion choice';
+  return undefined;
+}
+
 /**
- * What is wrong with a server-sent event stream of a completion, or undefined: every event a JSON
- * `chat.completion.chunk` (or one last OpenAI error), a comment, and `data: [DONE]` last.
+ * What is wrong with a server-sent event stream of an answer, or undefined. Chat and legacy
+ * completions: every event a JSON chunk (or one last OpenAI error), comments, `data: [DONE]` last.
+ * The Responses API (events with `event:` lines): each names its `type`, `sequence_number` counts
+ * from 0, and the last is `response.completed` or `response.failed`.
  */
 export function streamShapeProblem(text: string): string | undefined {
-  const events = text.split('\n\n').filter(Boolean);
+  const events = text.split('\n\n').filter((event) => event !== '' && !event.startsWith(':'));
+  if (events.some((event) => event.startsWith('event: '))) return responsesStreamProblem(events);
   if (events.at(-1) !== 'data: [DONE]') return 'does not end with data: [DONE]';
   for (const event of events.slice(0, -1)) {
-    if (event.startsWith(':')) continue;
     if (!event.startsWith('data: ')) return `event is not data: ${event.slice(0, 40)}`;
-    let data: Record<string, unknown>;
-    try {
-      data = JSON.parse(event.slice(6));
-    } catch {
-      return `event is not JSON: ${event.slice(0, 40)}`;
-    }
+    const data = parseJson(event.slice(6)) as Record<string, unknown> | undefined;
+    if (data === undefined) return `event is not JSON: ${event.slice(0, 40)}`;
     if ('error' in data) {
       const problem = errorShapeProblem(data);
       if (problem) return `error event: ${problem}`;
-    } else if (data.object !== 'chat.completion.chunk') return 'event is not a chat.completion.chunk';
+    } else if (data.object !== 'chat.completion.chunk' && data.object !== 'text_completion') return 'event is not a chunk';
   }
   return undefined;
+}
+
+function responsesStreamProblem(events: string[]): string | undefined {
+  let last: string | undefined;
+  for (const [i, event] of events.entries()) {
+    const match = /^event: (\S+)\ndata: (.*)$/s.exec(event);
+    if (!match) return `not an event: and a data: line: ${event.slice(0, 40)}`;
+    const data = (parseJson(match[2]!) ?? {}) as { type?: unknown; sequence_number?: unknown };
+    if (data.type !== match[1]) return `event ${match[1]} carries type ${String(data.type)}`;
+    if (data.sequence_number !== i) return `event ${i} has sequence_number ${String(data.sequence_number)}`;
+    last = match[1];
+  }
+  return last === 'response.completed' || last === 'response.failed' ? undefined : `ends with ${String(last)}`;
 }
 
 export function parseJson(text: string): unknown {

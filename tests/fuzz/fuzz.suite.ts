@@ -8,9 +8,10 @@ import { completionShapeProblem, errorShapeProblem, histogram, parseJson, proces
 
 /**
  * `npm run test:fuzz`: 10,000 generated requests (bodies, headers, tool names and paths) against
- * a shim in this process, serving the stdio test server behind API keys. Whatever arrives, the
- * answer is never a 5xx, always OpenAI's shape (an error object, a chat.completion, or an event
- * stream ending in [DONE]), and nothing escapes as an unhandled rejection or uncaught exception.
+ * a shim in this process, serving the stdio test server behind API keys, through every face
+ * (chat, Responses, legacy completions). Whatever arrives, the answer is never a 5xx, always
+ * OpenAI's shape (an error object, a chat.completion, response or text_completion, or an event
+ * stream of the face's own), and nothing escapes as an unhandled rejection or uncaught exception.
  */
 
 const KEY = 'fuzz-key-0123456789';
@@ -46,7 +47,7 @@ afterAll(async () => {
 /** 2xx bodies other than completions: the model routes, the REST adapter's routes, /health. */
 function otherSuccessProblem(body: unknown): string | undefined {
   const value = body as Record<string, unknown> | null;
-  if (value?.object === 'chat.completion') return completionShapeProblem(value);
+  if (value?.object === 'chat.completion' || value?.object === 'response' || value?.object === 'text_completion') return completionShapeProblem(value);
   if (value?.object === 'model' && typeof value.id === 'string') return undefined;
   if (value?.object === 'list' && Array.isArray(value.data)) return undefined;
   if (Array.isArray(value?.content) || Array.isArray(value?.tools)) return undefined;
@@ -123,6 +124,9 @@ const chatBody = fc.record(
   {
     model: fc.oneof(fc.constantFrom(...TOOLS, 'openai/echo', '__mcp_model_shim_health_check__', 'gpt-4o'), fc.string(), junk),
     messages: fc.oneof(fc.array(message, { maxLength: 6 }), junk),
+    input: fc.oneof(argumentText, fc.array(fc.oneof(message, fc.record({ type: fc.constant('message'), role: fc.constant('user'), content: fc.array(part) })), { maxLength: 4 }), junk),
+    prompt: fc.oneof(argumentText, fc.array(argumentText, { maxLength: 2 }), junk),
+    previous_response_id: fc.oneof(fc.constant(undefined), fc.constant(null), fc.string()),
     stream: fc.oneof(fc.boolean(), junk),
     stream_options: fc.oneof(fc.record({ include_usage: fc.oneof(fc.boolean(), junk) }), junk),
     temperature: junk,
@@ -158,10 +162,12 @@ const bytes = fc.oneof(
   fc.constant(Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x28, 0x8c, 0xbc, 0xff, 0xfe])),
 );
 
-/** A well-formed request with generated arguments and options, so that many reach a tool. */
+/** A well-formed request with generated arguments and options, so that many reach a tool (each face reads its own field). */
 const nearValidBody = fc
   .record({ content: argumentText, stream: fc.boolean(), usage: fc.boolean() })
-  .map(({ content, stream, usage }) => JSON.stringify({ messages: [{ role: 'user', content }], stream, stream_options: { include_usage: usage } }));
+  .map(({ content, stream, usage }) =>
+    JSON.stringify({ messages: [{ role: 'user', content }], input: content, prompt: content, stream, stream_options: { include_usage: usage } }),
+  );
 
 const body: fc.Arbitrary<string | Buffer> = fc.oneof(
   { weight: 4, arbitrary: nearValidBody },
@@ -174,7 +180,18 @@ const body: fc.Arbitrary<string | Buffer> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('', 'null', 'true', '0', '[]', '{}', '{"messages": null}', '{"messages": [null]}', '{"messages": [{"role": "user"}]}') },
 );
 
-const chatPath = fc.constantFrom('/tools/echo/chat/completions', '/tools/add/v1/chat/completions', '/tools/pg_execute_query/chat/completions', '/v1/chat/completions', '/chat/completions');
+const chatPath = fc.constantFrom(
+  '/tools/echo/chat/completions',
+  '/tools/add/v1/chat/completions',
+  '/tools/pg_execute_query/chat/completions',
+  '/v1/chat/completions',
+  '/chat/completions',
+  '/tools/echo/responses',
+  '/tools/pg_execute_query/v1/responses',
+  '/v1/responses',
+  '/tools/add/completions',
+  '/v1/completions',
+);
 
 const authorization: fc.Arbitrary<Record<string, string>> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom<Record<string, string>>({ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }, { authorization: `bearer   ${LIMITED_KEY}` }) },
@@ -249,9 +266,14 @@ const pathTemplate = fc.constantFrom(
   (name: string) => `//tools//${name}//chat/completions`,
   (name: string) => `/tools/${name}/../echo/chat/completions`,
   (name: string) => `/TOOLS/${name}/CHAT/COMPLETIONS`,
+  (name: string) => `/tools/${name}/responses`,
+  (name: string) => `/tools/${name}/v1/completions`,
+  (name: string) => `/tools/${name}/embeddings`,
+  (name: string) => `/v1/responses/${name}`,
+  (name: string) => `/tools/echo/responses/${name}/cancel`,
 );
 
-const segment = fc.constantFrom('tools', 'v1', 'chat', 'completions', 'models', 'health', '..', '.', '%2e%2e', '%2F', '', 'x', '%00', 'echo');
+const segment = fc.constantFrom('tools', 'v1', 'chat', 'completions', 'responses', 'embeddings', 'models', 'health', '..', '.', '%2e%2e', '%2F', '', 'x', '%00', 'echo');
 const junkPath = fc.array(segment, { maxLength: 8 }).map((segments) => `/${segments.join('/')}`);
 const query = fc.constantFrom('', '?a=1', '?model=echo', '?__proto__[polluted]=1', '?a[b][c]=1', '?%ZZ=%ZZ', `?${'q'.repeat(2_000)}`);
 
@@ -261,7 +283,7 @@ const run = (numRuns: number, property: fc.IAsyncPropertyWithHooks<never> | fc.I
 
 // ---- the properties ---------------------------------------------------------------------------
 
-test(`bodies: ${RUNS.bodies} chat requests with generated bodies`, async () => {
+test(`bodies: ${RUNS.bodies} requests to the faces with generated bodies`, async () => {
   await run(
     RUNS.bodies,
     fc.asyncProperty(chatPath, body, fc.boolean(), async (path, payload, asJson) => {
