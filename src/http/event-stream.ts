@@ -7,7 +7,8 @@ import type { Response } from 'express';
 export class EventStream {
   private timer: NodeJS.Timeout;
   private opened = false;
-  private corked = false;
+  /** Events written in this tick, sent together at its end: an answer is several events, and each write has its cost. */
+  private pending = '';
 
   constructor(
     private readonly res: Response,
@@ -31,7 +32,9 @@ export class EventStream {
   end(doneMarker: boolean): void {
     this.stop();
     if (doneMarker) this.write('data: [DONE]\n\n');
-    this.res.end();
+    const rest = this.pending;
+    this.pending = '';
+    if (!this.res.writableEnded) this.res.end(rest);
   }
 
   /** Stops keep-alives without writing anything (the response is handled elsewhere). */
@@ -41,15 +44,6 @@ export class EventStream {
 
   private write(text: string): void {
     if (this.res.writableEnded || this.res.destroyed) return;
-    if (!this.corked) {
-      // Events sent together (a whole answer is several) leave in one packet, not one each.
-      this.corked = true;
-      this.res.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.res.uncork();
-      });
-    }
     if (!this.opened) {
       this.res.status(200).set({
         'content-type': 'text/event-stream; charset=utf-8',
@@ -60,6 +54,13 @@ export class EventStream {
       this.res.flushHeaders();
       this.opened = true;
     }
-    this.res.write(text);
+    if (this.pending === '') process.nextTick(this.flush);
+    this.pending += text;
   }
+
+  private readonly flush = (): void => {
+    if (this.pending === '' || this.res.writableEnded || this.res.destroyed) return;
+    this.res.write(this.pending);
+    this.pending = '';
+  };
 }
