@@ -1,5 +1,10 @@
 import { RequestError } from '../errors.js';
 
+/** A model name as LiteLLM's `openai/` provider may send it, without that prefix. */
+export function withoutProvider(model: string): string {
+  return model.replace(/^openai\//, '');
+}
+
 /** What every face checks first: the body is an object, and `model` (when sent) a string, `openai/` stripped. */
 export function requestObject(body: unknown): { fields: Record<string, unknown>; model: string | undefined } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -8,7 +13,7 @@ export function requestObject(body: unknown): { fields: Record<string, unknown>;
   const fields = body as Record<string, unknown>;
   const { model } = fields;
   if (model !== undefined && typeof model !== 'string') throw new RequestError('"model" must be a string.', 'model', 'invalid_type');
-  return { fields, model: model?.replace(/^openai\//, '') };
+  return { fields, model: model === undefined ? undefined : withoutProvider(model) };
 }
 
 /**

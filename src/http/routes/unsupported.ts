@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { RequestError } from '../../errors.js';
+import { withoutProvider } from '../../faces/request-body.js';
 import { notStored } from '../../faces/responses-request.js';
 import { findTool } from '../../invoke.js';
 import type { ToolRegistry } from '../../registry.js';
@@ -31,8 +32,9 @@ export function unsupportedRoutes(registry: ToolRegistry): Router {
   });
   router.all('*rest', (req, res, next) => {
     const model = (req.body as { model?: unknown } | undefined)?.model;
-    if (typeof model !== 'string' || !visibleTools(res, registry).get(model.replace(/^openai\//, ''))) return next();
-    unsupported(registry, model.replace(/^openai\//, ''), req, res);
+    const name = typeof model === 'string' ? withoutProvider(model) : undefined;
+    if (name === undefined || !visibleTools(res, registry).get(name)) return next();
+    unsupported(registry, name, req, res);
   });
   return router;
 }
