@@ -7,7 +7,7 @@ import { argumentsFromText, callTool, findTool } from './invoke.js';
 import { litellmConfig, renderSnippet, type SnippetFormat } from './litellm/snippets.js';
 import { log, setLogLevel } from './log.js';
 import { ToolRegistry } from './registry.js';
-import { renderResult } from './render.js';
+import { renderAnswer } from './render/answer.js';
 import { redact, secretsOf, useSecrets } from './secrets.js';
 import { startShim, type RunningShim } from './server.js';
 import { VERSION } from './version.js';
@@ -83,11 +83,11 @@ async function listTools(options: ConfigOption & { json?: boolean }): Promise<vo
   });
 }
 
-async function callOnce(toolName: string, text: string, options: ConfigOption): Promise<void> {
+async function callOnce(toolName: string, text: string, options: ConfigOption & { json?: boolean }): Promise<void> {
   await withRegistry(options.config, async (registry) => {
     const tool = findTool(registry, toolName);
     const result = await callTool(tool, argumentsFromText(tool, text));
-    process.stdout.write(`${renderResult(result, tool.maxResultBytes)}\n`);
+    process.stdout.write(`${renderAnswer(result, tool, options.json === true)}\n`);
     if (result.isError) process.exitCode = 1;
   });
 }
@@ -155,6 +155,7 @@ program
   .argument('<tool>', 'tool name')
   .argument('[text]', 'arguments: a JSON object, or plain text for a single-parameter tool', '')
   .option('-c, --config <file>', 'config file')
+  .option('--json', 'print the result as one JSON document (as response_format json_object does)')
   .hook('preAction', () => setLogLevel(process.env.LOG_LEVEL ?? 'warn'))
   .action(run(callOnce));
 

@@ -3,6 +3,8 @@ import {
   DEFAULT_MAX_CONCURRENT_CALLS,
   DEFAULT_MAX_QUEUED_CALLS,
   DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MAX_TABLE_ROWS,
+  type RenderMode,
   type ServerConfig,
   type ShimConfig,
   type ToolPolicy,
@@ -25,6 +27,9 @@ export interface RegisteredTool {
   readonly timeoutMs: number;
   /** Longest rendered answer in UTF-8 bytes. */
   readonly maxResultBytes: number;
+  /** How answers are rendered (the tool's `tools:` entry, else its server's, else `auto`). */
+  readonly render: RenderMode;
+  readonly maxTableRows: number;
   /** Shared by every tool of the upstream: bounds its concurrent calls. */
   readonly limiter: CallLimiter;
   /** Pinned and hidden arguments (`tools:` in the config), already removed from `definition`. */
@@ -42,6 +47,8 @@ export interface SourceOptions {
   prefix?: string;
   timeoutMs: number;
   maxResultBytes?: number;
+  render?: RenderMode;
+  maxTableRows?: number;
   readOnly?: boolean;
   maxConcurrentCalls?: number;
   maxQueuedCalls?: number;
@@ -55,6 +62,8 @@ interface Source {
   prefix: string;
   timeoutMs: number;
   maxResultBytes: number;
+  render: RenderMode;
+  maxTableRows: number;
   limiter: CallLimiter;
   tools: Omit<RegisteredTool, 'name'>[];
   refreshing: Promise<void>;
@@ -94,6 +103,8 @@ export class ToolRegistry implements ToolView {
       prefix: options.prefix ?? '',
       timeoutMs: options.timeoutMs,
       maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+      render: options.render ?? 'auto',
+      maxTableRows: options.maxTableRows ?? DEFAULT_MAX_TABLE_ROWS,
       limiter: new CallLimiter(
         upstream.name,
         options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS,
@@ -172,6 +183,8 @@ export class ToolRegistry implements ToolView {
         validate: validatorOnFirstUse(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
         timeoutMs: source.timeoutMs,
         maxResultBytes: source.maxResultBytes,
+        render: source.render,
+        maxTableRows: source.maxTableRows,
         limiter: source.limiter,
       }));
     log.info('tools loaded', { upstream: upstream.name, tools: source.tools.length });
@@ -205,6 +218,8 @@ export class ToolRegistry implements ToolView {
           definition: exposedDefinition(tool.definition, policy),
           policy,
           timeoutMs: policy?.timeoutSeconds ? policy.timeoutSeconds * 1000 : tool.timeoutMs,
+          render: policy?.render ?? tool.render,
+          maxTableRows: policy?.maxTableRows ?? tool.maxTableRows,
         };
         listed.push(exposed);
         byName.set(qualified, exposed);

@@ -15,7 +15,14 @@ const toolFilter = {
   },
 } as const;
 
+/** How answers are rendered, on a server entry or per tool. */
+const rendering = {
+  render: { enum: ['auto', 'table', 'json', 'text'] },
+  maxTableRows: { type: 'integer', minimum: 1 },
+} as const;
+
 const common = {
+  ...rendering,
   type: { enum: SERVER_KINDS },
   enabled: { type: 'boolean' },
   timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
@@ -28,11 +35,12 @@ const common = {
   maxQueuedCalls: { type: 'integer', minimum: 0 },
 } as const;
 
-/** Per exposed tool name (or glob): arguments forced or hidden, and its own time limit. */
+/** Per exposed tool name (or glob): arguments forced or hidden, its own time limit and rendering. */
 const toolPolicy = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    ...rendering,
     pin: { type: 'object' },
     hide: { type: 'array', items: { type: 'string', minLength: 1 } },
     timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },

@@ -7,7 +7,20 @@ export interface ToolFilter {
   exclude?: string[];
 }
 
-interface CommonServerConfig {
+/**
+ * How answers are rendered: `auto` (rows as tables, other JSON as a fenced block), `table` (only
+ * the tables), `json` (one JSON document, as `response_format: json_object` asks), `text` (as the
+ * tool wrote it).
+ */
+export type RenderMode = 'auto' | 'table' | 'json' | 'text';
+
+interface Rendering {
+  render?: RenderMode;
+  /** Rows shown in a table; a line says how many more there are. */
+  maxTableRows?: number;
+}
+
+interface CommonServerConfig extends Rendering {
   enabled?: boolean;
   timeoutSeconds?: number;
   tools?: ToolFilter;
@@ -23,7 +36,7 @@ interface CommonServerConfig {
 }
 
 /** `tools.<exposed name or glob>` in the config. */
-export interface ToolPolicy {
+export interface ToolPolicy extends Rendering {
   /** Arguments forced to these values and removed from the exposed schema. */
   pin?: Record<string, unknown>;
   /** Parameters removed from the exposed schema; sending one is a 400. */
@@ -75,3 +88,4 @@ export const DEFAULT_MAX_QUEUED_CALLS = 64;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_TABLE_ROWS = 50;

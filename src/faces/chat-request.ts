@@ -2,7 +2,7 @@ import { RequestError } from '../errors.js';
 import { IN_CHAT_MESSAGE } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
 import type { CallRequest } from './face.js';
-import { contentText, requestObject } from './request-body.js';
+import { asksForJson, contentText, requestObject } from './request-body.js';
 
 /** The parts of a chat completion request the shim uses; every other field is ignored. */
 export interface ChatRequest extends CallRequest {
@@ -15,13 +15,14 @@ const TEXT_PARTS = new Set(['text']);
 
 export function parseChatRequest(body: unknown): ChatRequest {
   const { fields, model } = requestObject(body);
-  const { messages, stream, stream_options: streamOptions } = fields;
+  const { messages, stream, stream_options: streamOptions, response_format: format } = fields;
   return {
     model,
     userText: lastUserText(messages),
     stream: stream === true,
     includeUsage: stream === true && (streamOptions as { include_usage?: unknown } | undefined)?.include_usage === true,
     healthProbe: isHealthProbe(model, onlyUserText(messages)),
+    json: asksForJson(format),
   };
 }
 

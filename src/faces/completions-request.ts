@@ -2,7 +2,7 @@ import { RequestError } from '../errors.js';
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
 import type { CallRequest } from './face.js';
-import { requestObject } from './request-body.js';
+import { asksForJson, requestObject } from './request-body.js';
 
 /** The parts of a legacy completions request (`POST /v1/completions`) the shim uses. */
 export interface CompletionsRequest extends CallRequest {
@@ -18,7 +18,7 @@ export const COMPLETIONS_PLACE: ArgumentsPlace = {
 
 export function parseCompletionsRequest(body: unknown): CompletionsRequest {
   const { fields, model } = requestObject(body);
-  const { prompt, stream, stream_options: streamOptions } = fields;
+  const { prompt, stream, stream_options: streamOptions, response_format: format } = fields;
   const userText = promptText(prompt);
   return {
     model,
@@ -26,6 +26,7 @@ export function parseCompletionsRequest(body: unknown): CompletionsRequest {
     stream: stream === true,
     includeUsage: stream === true && (streamOptions as { include_usage?: unknown } | undefined)?.include_usage === true,
     healthProbe: isHealthProbe(model, userText),
+    json: asksForJson(format),
   };
 }
 

@@ -16,6 +16,8 @@ export interface CallRequest {
   stream: boolean;
   /** LiteLLM's health check, to be answered without running the tool. */
   healthProbe: boolean;
+  /** The caller asked for one JSON document (`response_format` / `text.format`: `json_object` or `json_schema`). */
+  json: boolean;
 }
 
 /** Where a streamed answer's events go (the HTTP layer's `EventStream`). */

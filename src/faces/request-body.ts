@@ -31,3 +31,9 @@ export function contentText(content: unknown, param: string, textTypes: Readonly
   }
   throw new RequestError(`"${param}" must be a string or an array of content parts.`, param, 'invalid_content');
 }
+
+/** A `response_format` (chat, completions) or `text.format` (Responses) that asks for JSON; a schema is not enforced. */
+export function asksForJson(format: unknown): boolean {
+  const type = (format as { type?: unknown } | null | undefined)?.type;
+  return type === 'json_object' || type === 'json_schema';
+}

@@ -13,11 +13,18 @@ interface Head {
   id: string;
   created_at: number;
   model: string;
+  /** `text.format.type`: what the caller asked for (a schema is treated as `json_object`). */
+  format: 'text' | 'json_object';
 }
 
 type Status = 'in_progress' | 'completed' | 'failed';
 
-const head = (model: string): Head => ({ id: randomId('resp_'), created_at: unixSeconds(), model });
+const head = (request: ResponsesRequest, model: string): Head => ({
+  id: randomId('resp_'),
+  created_at: unixSeconds(),
+  model,
+  format: request.json ? 'json_object' : 'text',
+});
 
 function usage(request: ResponsesRequest, content: string) {
   const { prompt_tokens: input, completion_tokens: output } = usageFor(request.userText, content);
@@ -49,7 +56,7 @@ function response(h: Head, status: Status, output: object[], extra: { usage?: ob
     reasoning: { effort: null, summary: null },
     store: false,
     temperature: null,
-    text: { format: { type: 'text' } },
+    text: { format: { type: h.format } },
     tool_choice: 'none',
     tools: [],
     top_p: null,
@@ -70,7 +77,7 @@ export function responsesAnswer(request: ResponsesRequest, model: string, conten
   const output = [message(randomId('msg_'), 'completed', [textPart(content)])];
   // `output_text` is the spec's convenience field: the SDKs add it to a created response, not to a
   // streamed one's final snapshot, and curl users have only what is sent. So it is sent.
-  return response(head(model), 'completed', output, { usage: usage(request, content), output_text: content });
+  return response(head(request, model), 'completed', output, { usage: usage(request, content), output_text: content });
 }
 
 /**
@@ -80,7 +87,7 @@ export function responsesAnswer(request: ResponsesRequest, model: string, conten
  * after the stream started. Every event carries its `sequence_number`; there is no `[DONE]`.
  */
 export function responsesStream(request: ResponsesRequest, model: string, sink: EventSink): AnswerStream {
-  const h = head(model);
+  const h = head(request, model);
   const output: object[] = [];
   let sequence = 0;
   let opened = false;

@@ -2,7 +2,7 @@ import { RequestError } from '../errors.js';
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
 import type { CallRequest } from './face.js';
-import { contentText, requestObject } from './request-body.js';
+import { asksForJson, contentText, requestObject } from './request-body.js';
 
 /** The parts of a Responses API request (`POST /v1/responses`) the shim uses; the rest is ignored. */
 export type ResponsesRequest = CallRequest;
@@ -27,10 +27,10 @@ const TEXT_PARTS = new Set(['input_text', 'text', 'output_text']);
 
 export function parseResponsesRequest(body: unknown): ResponsesRequest {
   const { fields, model } = requestObject(body);
-  const { input, stream, previous_response_id: previous } = fields;
+  const { input, stream, previous_response_id: previous, text } = fields;
   if (previous !== undefined && previous !== null) throw notStored('previous_response_id');
-  const { text, only } = inputText(input);
-  return { model, userText: text, stream: stream === true, healthProbe: isHealthProbe(model, only) };
+  const { text: userText, only } = inputText(input);
+  return { model, userText, stream: stream === true, healthProbe: isHealthProbe(model, only), json: asksForJson((text as { format?: unknown } | null | undefined)?.format) };
 }
 
 type Item = { type?: unknown; role?: unknown; content?: unknown } | null;

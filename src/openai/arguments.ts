@@ -60,14 +60,27 @@ export function checkArguments(
   if (problems.length > 0) throw argumentsError(tool, problems.join('; '), place);
 }
 
-/** A 400 whose message says what was wrong, what the tool is, what it takes and what works. */
+/** What a person types: the arguments as JSON with a space after each `:` and `,` (nested values compact). */
+export function typedArguments(args: Record<string, unknown>): string {
+  return `{${Object.entries(args)
+    .map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`)
+    .join(', ')}}`;
+}
+
+/**
+ * A 400 whose message says what was wrong, then the JSON to type (unescaped, with real enum
+ * values and every required parameter), the tool and its parameters, and last a whole request
+ * body for API users. No line ends in a colon: LiteLLM's message scrubber reads "s:\n-", as
+ * JSON-escaped in its errors, as a Windows path and blanks it.
+ */
 export function argumentsError(tool: ToolDefinition, problem: string, place = IN_CHAT_MESSAGE): RequestError {
-  const example = JSON.stringify(place.body(tool.name, JSON.stringify(exampleArguments(tool.inputSchema))));
+  const typed = typedArguments(exampleArguments(tool.inputSchema));
   const message = [
     `Invalid arguments for tool "${tool.name}": ${problem}.`,
+    `Send this as ${place.where}, with your own values: ${typed}`,
     tool.description ? `Tool: ${tool.description}` : undefined,
-    `Parameters:\n${describeParameters(tool.inputSchema)}`,
-    `Send the arguments as a JSON object in ${place.where}, for example:\n${example}`,
+    `Parameters of "${tool.name}"\n${describeParameters(tool.inputSchema)}`,
+    `Whole request body, for API calls: ${JSON.stringify(place.body(tool.name, typed))}`,
   ]
     .filter((line) => line !== undefined)
     .join('\n');

@@ -95,7 +95,7 @@ describe('every door LiteLLM opens to a model reaches the tool (the field report
     test('responses.create returns the seed query rows', async () => {
       const response = await openai.responses.create({ model: 'pg_execute_query', input: JSON.stringify(SEED) });
       expect(response.status).toBe('completed');
-      expect(outputText(response)).toContain('"datname": "shim_e2e"');
+      expect(outputText(response)).toContain('| shim_e2e |');
     });
 
     test('responses.stream → finalResponse() returns the seed query rows', async () => {
@@ -104,7 +104,7 @@ describe('every door LiteLLM opens to a model reaches the tool (the field report
       stream.on('response.output_text.delta', (event) => deltas.push(event.delta));
       const final = await stream.finalResponse();
       expect(final.status).toBe('completed');
-      expect(outputText(final)).toContain('"datname": "shim_e2e"');
+      expect(outputText(final)).toContain('| shim_e2e |');
       expect(deltas.join('')).toBe(outputText(final));
     });
 
@@ -126,7 +126,7 @@ describe('every door LiteLLM opens to a model reaches the tool (the field report
     test('messages.create returns the seed query rows', async () => {
       const message = await anthropic.messages.create({ model: 'pg_execute_query', max_tokens: 1024, messages: [{ role: 'user', content: JSON.stringify(SEED) }] });
       expect(message.role).toBe('assistant');
-      expect(anthropicText(message)).toContain('"datname": "shim_e2e"');
+      expect(anthropicText(message)).toContain('| shim_e2e |');
     });
 
     test('messages.stream → finalMessage() returns the seed query rows', async () => {
@@ -137,7 +137,7 @@ describe('every door LiteLLM opens to a model reaches the tool (the field report
         messages: [{ role: 'user', content: [{ type: 'text', text: JSON.stringify(SEED) }] }],
       });
       const final = await stream.finalMessage();
-      expect(anthropicText(final)).toContain('"datname": "shim_e2e"');
+      expect(anthropicText(final)).toContain('| shim_e2e |');
     });
 
     test("invalid arguments are a 400 carrying the shim's message", async () => {
@@ -150,14 +150,14 @@ describe('every door LiteLLM opens to a model reaches the tool (the field report
   describe('POST /v1/completions (legacy; the openai client)', () => {
     test('completions.create returns the seed query rows', async () => {
       const completion = await openai.completions.create({ model: 'pg_execute_query', prompt: JSON.stringify(SEED) });
-      expect(completion.choices[0]!.text).toContain('"datname": "shim_e2e"');
+      expect(completion.choices[0]!.text).toContain('| shim_e2e |');
     });
 
     test('streamed, it returns the seed query rows', async () => {
       const stream = await openai.completions.create({ model: 'pg_execute_query', prompt: JSON.stringify(SEED), stream: true });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
-      expect(text).toContain('"datname": "shim_e2e"');
+      expect(text).toContain('| shim_e2e |');
     });
 
     test("invalid arguments are a 400 carrying the shim's message", async () => {

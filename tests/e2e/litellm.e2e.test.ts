@@ -66,9 +66,27 @@ describe('mcp-model-shim behind a real LiteLLM proxy', () => {
       messages: [{ role: 'user', content: JSON.stringify(SEED) }],
     });
     const content = completion.choices[0]!.message.content!;
-    expect(content).toContain('Retrieved 2 rows');
-    expect(content).toContain('"datname": "shim_e2e"');
-    expect(content).toContain('"datname": "postgres"');
+    // The server's preamble, then its rows as a Markdown table (render: auto).
+    expect(content).toBe('Query executed successfully. Retrieved 2 rows.\n\nResults:\n\n| datname |\n| --- |\n| postgres |\n| shim_e2e |');
+  });
+
+  test('asked for JSON (response_format), the answer parses and equals the rows in PostgreSQL', async () => {
+    const completion = await openai.chat.completions.create({
+      model: 'pg_execute_query',
+      messages: [{ role: 'user', content: JSON.stringify(SEED) }],
+      response_format: { type: 'json_object' },
+    });
+    const { stdout } = await promisify(execFile)('psql', [process.env.E2E_DATABASE_URL!, '-Atc', SEED.query]);
+    expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual(stdout.trim().split('\n').map((datname) => ({ datname })));
+  });
+
+  test('plain SQL is a 400 that shows first the JSON to type, unescaped', async () => {
+    const call = openai.chat.completions.create({ model: 'pg_execute_query', messages: [{ role: 'user', content: 'SELECT datname FROM pg_database' }] });
+    const error = (await call.catch((err: unknown) => err)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const lines = error.message.split('\n');
+    expect(lines[0]).toMatch(/Invalid arguments for tool "pg_execute_query": the user message is plain text/);
+    expect(lines[1]).toMatch(/^Send this as the last user message, with your own values: \{"operation": "select", "query": "<query>"/);
   });
 
   test('the seed scenario through the REST adapter, and with curl', async () => {
@@ -85,7 +103,7 @@ describe('mcp-model-shim behind a real LiteLLM proxy', () => {
       body,
     ]);
     const completion = JSON.parse(stdout);
-    expect(completion.choices[0].message.content).toContain('"datname": "shim_e2e"');
+    expect(completion.choices[0].message.content).toContain('| shim_e2e |');
     expect(adapter.received).toEqual([{ tool: 'pg_execute_query', body: { arguments: SEED } }]);
   });
 

@@ -1,15 +1,16 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { litellmConfig } from '../../src/litellm/snippets.js';
-import type { RunningShim } from '../../src/server.js';
-import { startTestShim, stdioTestServer } from '../helpers/shim.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
+import { SEED, startPostgresShims, type PostgresShims } from './postgres-shims.js';
 
 const CHROMIUM = '/usr/bin/chromium'; // Debian's package, installed by .ci/run
 const MESSAGE = 'hello from the UI';
+/** Screenshots a reader of the CI log can open (ignored by git). */
+const ARTIFACTS = path.resolve(__dirname, 'artifacts');
 
 /**
  * The session cookie LiteLLM's login form would set (`encode_ui_session_jwt` in
@@ -38,7 +39,7 @@ function uiSessionToken(masterKey: string): string {
 }
 
 describe("LiteLLM's admin UI playground, headless", () => {
-  let shim: RunningShim;
+  let shims: PostgresShims;
   let litellm: LiteLLM;
   let profile: string;
   let browser: BrowserContext;
@@ -46,8 +47,8 @@ describe("LiteLLM's admin UI playground, headless", () => {
   const offLoopback: string[] = [];
 
   beforeAll(async () => {
-    shim = await startTestShim({ db: stdioTestServer({ tools: { include: ['echo'] } }) });
-    litellm = await startLiteLLM(litellmConfig(shim.registry.list(), { baseUrl: shim.url }));
+    shims = await startPostgresShims(['echo']);
+    litellm = await startLiteLLM(litellmConfig(shims.direct.registry.list(), { baseUrl: shims.direct.url }));
 
     profile = mkdtempSync(path.join(tmpdir(), 'shim-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -84,20 +85,19 @@ describe("LiteLLM's admin UI playground, headless", () => {
     await browser?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
     await litellm?.stop();
-    await shim?.close();
+    await shims?.close();
   }, 60_000);
 
-  /** Opens the playground, picks the endpoint type and the echo tool, sends MESSAGE and waits for the tool's answer. */
-  async function askEcho(endpoint: '/v1/chat/completions' | '/v1/responses'): Promise<void> {
-    const screenshot = path.join(tmpdir(), `shim-ui-e2e-${process.pid}-${endpoint.replaceAll('/', '_')}.png`);
+  /** Opens the playground, picks the endpoint type and the tool, sends `message` and waits for `check` to pass on the answer. */
+  async function ask(endpoint: '/v1/chat/completions' | '/v1/responses', tool: string, message: string, check: (answer: Locator) => Promise<void>): Promise<void> {
+    const screenshot = path.join(tmpdir(), `shim-ui-e2e-${process.pid}-${tool}-${endpoint.replaceAll('/', '_')}.png`);
     try {
       await page.goto(`${litellm.url}/ui/`);
       await page.getByText('Playground', { exact: true }).first().click();
 
-      // The endpoint picker offers every door; the chat one is preselected.
+      // The endpoint picker offers every door (chat is preselected; the page keeps the last choice).
       const picker = page.getByPlaceholder('Select an endpoint', { exact: true });
-      await expect(picker.inputValue()).resolves.toBe('/v1/chat/completions');
-      if (endpoint !== '/v1/chat/completions') {
+      if ((await picker.inputValue()) !== endpoint) {
         await picker.click();
         await page.getByRole('option').filter({ hasText: endpoint }).first().click();
         await expect(picker.inputValue()).resolves.toBe(endpoint);
@@ -107,17 +107,17 @@ describe("LiteLLM's admin UI playground, headless", () => {
       // (chat fits /v1/responses too): the tool.
       const model = page.getByPlaceholder('Select a Model', { exact: true });
       await model.click();
-      await page.getByRole('option').filter({ hasText: /^echo/ }).click();
-      await expect(model.inputValue()).resolves.toBe('echo');
+      await model.fill(tool);
+      await page.getByRole('option').filter({ hasText: new RegExp(`^${tool}`) }).first().click();
+      await expect(model.inputValue()).resolves.toBe(tool);
 
       const composer = page.getByTestId('chat-composer-input');
-      await composer.fill(MESSAGE);
+      await composer.fill(message);
       await composer.press('Enter');
 
       // The streamed answer is rendered as the assistant's message, tagged with the model.
       const answer = page.locator('[data-role="assistant"]').last();
-      await answer.getByText(`echo: ${MESSAGE}`, { exact: true }).waitFor();
-      await expect(answer.innerText()).resolves.toMatch(/^assistant\s+echo\s+echo: hello from the UI/i);
+      await check(answer);
       // The usage the shim streamed last (include_usage, or response.completed) is shown under it.
       await answer.getByText(/^Out: \d+$/).waitFor();
     } catch (error) {
@@ -135,9 +135,15 @@ describe("LiteLLM's admin UI playground, headless", () => {
     return sent;
   }
 
+  /** The echo tool's answer, tagged with the model. */
+  const echoed = async (answer: Locator) => {
+    await answer.getByText(`echo: ${MESSAGE}`, { exact: true }).waitFor();
+    await expect(answer.innerText()).resolves.toMatch(/^assistant\s+echo\s+echo: hello from the UI/i);
+  };
+
   test("picks the echo tool as the model, sends a message and shows the tool's answer", async () => {
     const sent = recordPosts('/chat/completions');
-    await askEcho('/v1/chat/completions');
+    await ask('/v1/chat/completions', 'echo', MESSAGE, echoed);
     // What the UI asked LiteLLM for: one streamed chat completion for the tool, usage included.
     expect(sent).toEqual([
       expect.objectContaining({
@@ -152,8 +158,25 @@ describe("LiteLLM's admin UI playground, headless", () => {
 
   test("with the /v1/responses endpoint type, it shows the tool's answer too", async () => {
     const sent = recordPosts('/responses');
-    await askEcho('/v1/responses');
+    await ask('/v1/responses', 'echo', MESSAGE, echoed);
     expect(sent).toEqual([expect.objectContaining({ model: 'echo', stream: true })]);
+    expect(offLoopback).toEqual([]);
+  }, 120_000);
+
+  // LiteLLM 1.108.6's chat playground renders Markdown without GFM (its ReactMarkdown has no
+  // remark-gfm), so a Markdown table shows as its rows of text there; UIs with GFM (Open WebUI,
+  // LibreChat, GitHub) draw a <table>. What is asserted is what the playground shows.
+  test("the seed query's rows reach the UI as table rows holding PostgreSQL's values", async () => {
+    await ask('/v1/chat/completions', 'pg_execute_query', JSON.stringify(SEED), async (answer) => {
+      await answer.getByText('| shim_e2e |').waitFor();
+      const lines = (await answer.innerText()).split('\n').map((line) => line.trim());
+      expect(lines.filter((line) => line.startsWith('|'))).toEqual(['| datname |', '| --- |', '| postgres |', '| shim_e2e |']);
+      expect(lines).toContain('Query executed successfully. Retrieved 2 rows.');
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const screenshot = path.join(ARTIFACTS, 'ui-seed-table.png');
+    await page.screenshot({ path: screenshot });
+    console.log(`screenshot of the seed rows in the UI: ${screenshot}`);
     expect(offLoopback).toEqual([]);
   }, 120_000);
 });

@@ -16,3 +16,8 @@ export function expectOpenAIError(body: unknown, code: string): OpenAIErrorField
   expect(error.code).toBe(code);
   return error;
 }
+
+/** The request body at the end of an invalid-arguments message (its last line). */
+export function exampleBody(message: string): string {
+  return message.split('\n').at(-1)!.replace(/^Whole request body, for API calls: /, '');
+}

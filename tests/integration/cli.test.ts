@@ -57,7 +57,10 @@ describe('the mcp-model-shim command', () => {
   test('call sends TEXT through the same message rules and prints the answer', async () => {
     const seed = await cli(['call', 'pg_execute_query', JSON.stringify(SEED_ARGUMENTS), '--config', testServerConfig()]);
     expect(seed.code).toBe(0);
-    expect(JSON.parse(seed.stdout)).toEqual({ received: SEED_ARGUMENTS });
+    // Rendered for people: the tool's JSON answer as a fenced block; --json prints it for programs.
+    expect(seed.stdout).toBe(`\`\`\`json\n${JSON.stringify({ received: SEED_ARGUMENTS }, null, 2)}\n\`\`\`\n`);
+    const json = await cli(['call', 'pg_execute_query', JSON.stringify(SEED_ARGUMENTS), '--json', '--config', testServerConfig()]);
+    expect(JSON.parse(json.stdout)).toEqual({ received: SEED_ARGUMENTS });
     const plain = await cli(['call', 'echo', 'hello world']);
     expect(plain).toMatchObject({ code: 0, stdout: 'Echo: hello world\n' });
   });

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import request from 'supertest';
 import type { RunningShim } from '../../src/server.js';
 import { startRestAdapter, type RestAdapter } from '../fixtures/rest-adapter.js';
-import { expectOpenAIError } from '../helpers/openai-error.js';
+import { exampleBody, expectOpenAIError } from '../helpers/openai-error.js';
 import { clientForTool, eventually, startShimOverAdapter, startTestShim, stdioTestServer, type ShimOverAdapter } from '../helpers/shim.js';
 
 const user = (content: string) => ({ messages: [{ role: 'user', content }] });
@@ -55,7 +55,7 @@ describe('bad input gets a clear 4xx in OpenAI shape and runs nothing', () => {
     expect(error.message).toContain('- operation (string, required): Kind of query One of "select", "count", "exists".');
     expect(error.message).toContain('- query (string, required): The SQL to run');
     expect(error.message).toContain('- limit (integer, optional)');
-    const example = JSON.parse(error.message.split('\n').at(-1)!);
+    const example = JSON.parse(exampleBody(error.message));
     expect(example.model).toBe('pg_execute_query');
     expect(adapter.received).toEqual([]);
     // The example is a body that works.

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { RunningShim } from '../../src/server.js';
 import { startRemoteServer, type RemoteServer } from '../fixtures/remote-mcp-server.js';
 import type { RestAdapter } from '../fixtures/rest-adapter.js';
-import { expectOpenAIError } from '../helpers/openai-error.js';
+import { exampleBody, expectOpenAIError } from '../helpers/openai-error.js';
 import { clientForTool, startShimOverAdapter, startTestShim, stdioTestServer, type ShimOverAdapter } from '../helpers/shim.js';
 
 /** SSE as a list of `{event, data}`: comments dropped, `[DONE]` kept as a string. */
@@ -36,8 +36,13 @@ beforeEach(() => {
 
 describe('the Responses API face', () => {
   test('responses.create answers a response object with the tool result as output_text', async () => {
-    const response = await clientForTool(shim, 'pg_execute_query').responses.create({ model: 'pg_execute_query', input: SEED });
+    const response = await clientForTool(shim, 'pg_execute_query').responses.create({
+      model: 'pg_execute_query',
+      input: SEED,
+      text: { format: { type: 'json_object' } },
+    });
     expect(response).toMatchObject({ object: 'response', status: 'completed', model: 'pg_execute_query', error: null, store: false });
+    expect(response.text?.format).toEqual({ type: 'json_object' });
     expect(response.id).toMatch(/^resp_/);
     expect(JSON.parse(response.output_text)).toEqual({ received: { operation: 'select', query: 'SELECT 1' } });
     expect(response.output).toHaveLength(1);
@@ -117,7 +122,7 @@ describe('the Responses API face', () => {
     const error = expectOpenAIError(res.body, 'invalid_arguments');
     expect(error.param).toBe('input');
     expect(error.message).toContain('the input is plain text, but this tool needs a JSON object of arguments');
-    const example = JSON.parse(error.message.split('\n').at(-1)!);
+    const example = JSON.parse(exampleBody(error.message));
     expect(example).toEqual({ model: 'pg_execute_query', input: expect.any(String) });
     expect(adapter.received).toEqual([]);
     // The example is a body that works.
@@ -287,7 +292,7 @@ describe('the legacy completions face', () => {
     const res = await request(shim.url).post('/tools/pg_execute_query/completions').send({ prompt: 'SELECT 1' });
     const error = expectOpenAIError(res.body, 'invalid_arguments');
     expect(error.param).toBe('prompt');
-    expect(JSON.parse(error.message.split('\n').at(-1)!)).toEqual({ model: 'pg_execute_query', prompt: expect.any(String) });
+    expect(JSON.parse(exampleBody(error.message))).toEqual({ model: 'pg_execute_query', prompt: expect.any(String) });
     expect(adapter.received).toEqual([]);
   });
 });

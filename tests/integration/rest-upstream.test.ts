@@ -21,6 +21,8 @@ describe.each<ResultShape>(['raw', 'result', 'jsonrpc'])('the REST adapter upstr
     const completion = await clientForTool(shim, 'pg_execute_query').chat.completions.create({
       model: 'pg_execute_query',
       messages: [{ role: 'user', content: JSON.stringify(SEED_ARGUMENTS) }],
+      // The tool's answer as one JSON document (without it: a fenced block, for people).
+      response_format: { type: 'json_object' },
     });
     expect(adapter.received.at(-1)).toEqual({ tool: 'pg_execute_query', body: { arguments: SEED_ARGUMENTS } });
     expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual({ received: SEED_ARGUMENTS });

@@ -17,6 +17,8 @@ describe('a stdio MCP server served as OpenAI models', () => {
     const completion = await openai.chat.completions.create({
       model: 'pg_execute_query',
       messages: [{ role: 'user', content: JSON.stringify(SEED_ARGUMENTS) }],
+      // The tool's answer as one JSON document (without it: a fenced block, for people).
+      response_format: { type: 'json_object' },
     });
     expect(completion.object).toBe('chat.completion');
     expect(completion.id).toMatch(/^chatcmpl-/);

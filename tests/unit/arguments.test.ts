@@ -1,4 +1,5 @@
 import { argumentsError, checkArguments, textToArguments } from '../../src/openai/arguments.js';
+import { exampleBody } from '../helpers/openai-error.js';
 import { lastUserText, parseChatRequest } from '../../src/faces/chat-request.js';
 import { RequestError } from '../../src/errors.js';
 import { log } from '../../src/log.js';
@@ -98,7 +99,7 @@ describe('textToArguments', () => {
     expect(err.message).toContain('- query (string, required): The SQL to run');
     expect(err.message).toContain('- dryRun (boolean, optional)');
 
-    const example = JSON.parse(lines.at(-1) ?? '') as { model: string; messages: { role: string; content: string }[] };
+    const example = JSON.parse(exampleBody(err.message)) as { model: string; messages: { role: string; content: string }[] };
     expect(example.model).toBe('pg_execute_mutation');
     expect(example.messages).toHaveLength(1);
     expect(example.messages[0]?.role).toBe('user');
@@ -150,11 +151,18 @@ describe('argumentsError', () => {
     expect(argumentsError(bare, 'nope').message).toBe(
       [
         'Invalid arguments for tool "ping": nope.',
-        'Parameters:\n(no parameters)',
-        'Send the arguments as a JSON object in the last user message, for example:',
-        '{"model":"ping","messages":[{"role":"user","content":"{}"}]}',
+        'Send this as the last user message, with your own values: {}',
+        'Parameters of "ping"\n(no parameters)',
+        'Whole request body, for API calls: {"model":"ping","messages":[{"role":"user","content":"{}"}]}',
       ].join('\n'),
     );
+  });
+
+  test('it leads with the JSON to type, unescaped, with real enum values and every required parameter', () => {
+    const lines = argumentsError(mutation, 'nope').message.split('\n');
+    expect(lines[1]).toBe('Send this as the last user message, with your own values: {"operation": "insert", "query": "<query>"}');
+    // What LiteLLM's scrubber would blank: a letter, a colon, then a newline.
+    expect(argumentsError(mutation, 'nope').message).not.toMatch(/[A-Za-z]:\n/);
   });
 });
 
@@ -268,6 +276,7 @@ describe('lastUserText and parseChatRequest', () => {
       stream: false,
       includeUsage: false,
       healthProbe: false,
+      json: false,
     });
     expect(parseChatRequest({ model: 'my-openai/tool', messages }).model).toBe('my-openai/tool');
     expect(parseChatRequest({ messages }).model).toBeUndefined();

@@ -94,6 +94,15 @@ mcpServers:
     expect(configError(() => parseConfig('server:\n  port: 99999\nmcpServers: {}\n', {}))).toBe('server.port: must be <= 65535');
   });
 
+  test('render and maxTableRows, on a server entry and per tool', () => {
+    const yaml = 'tools:\n  "pg_*": { render: table, maxTableRows: 100 }\nmcpServers:\n  pg: { command: x, render: json, maxTableRows: 10 }\n';
+    const config = parseConfig(yaml, {});
+    expect(config.tools).toEqual({ 'pg_*': { render: 'table', maxTableRows: 100 } });
+    expect(config.mcpServers.pg).toMatchObject({ render: 'json', maxTableRows: 10 });
+    expect(configError(() => parseConfig('mcpServers:\n  pg: { command: x, render: html }\n', {}))).toContain('mcpServers.pg.render: must be one of auto, table, json, text');
+    expect(configError(() => parseConfig('tools:\n  a: { maxTableRows: 0 }\nmcpServers: {}\n', {}))).toBe('tools.a.maxTableRows: must be >= 1');
+  });
+
   test('an unknown server type is one message listing the allowed kinds', () => {
     expect(configError(() => parseConfig('mcpServers:\n  remote:\n    type: streamable\n    url: https://x\n', {}))).toBe(
       'mcpServers.remote.type: must be one of stdio, rest, streamable-http, sse',

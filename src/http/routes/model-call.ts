@@ -6,7 +6,8 @@ import { log } from '../../log.js';
 import { toErrorResponse } from '../../openai/errors.js';
 import { HEALTH_CHECK_MODEL, healthProbeAnswer } from '../../openai/health-probe.js';
 import type { ToolRegistry } from '../../registry.js';
-import { renderProgress, renderResult } from '../../render.js';
+import { renderAnswer } from '../../render/answer.js';
+import { renderProgress } from '../../render/result.js';
 import { abortOnClientClose } from '../abort.js';
 import { visibleTools } from '../auth.js';
 import { EventStream } from '../event-stream.js';
@@ -39,7 +40,7 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
     if (!request.stream) {
       const result = await callTool(tool, args, signal);
       if (result.isError) res.set('x-mcp-tool-error', 'true');
-      res.json(face.answer(request, tool.name, renderResult(result, tool.maxResultBytes)));
+      res.json(face.answer(request, tool.name, renderAnswer(result, tool, request.json)));
       return;
     }
 
@@ -59,7 +60,7 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
       return;
     }
     if (result.isError && !events.started) res.set('x-mcp-tool-error', 'true');
-    answer.finish(renderResult(result, tool.maxResultBytes));
+    answer.finish(renderAnswer(result, tool, request.json));
   };
 }
 
