@@ -375,9 +375,43 @@ async function main() {
   results.thousandTools = { tools: listed, startupMs: shimMany.startupMs, rssIdleMb: manyIdleMb, models };
   await Promise.all([stop(shimMany.child), stop(many.child), stop(rest.child)]);
 
+  results.render = await renderTimes();
   report(results);
   fs.writeFileSync(path.join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote bench/results.json${PROFILE ? '; CPU profiles in bench/profiles/' : ''}`);
+}
+
+/**
+ * How long rendering one result blocks the event loop: the PostgreSQL server's answer form (a
+ * preamble, then the rows as JSON) with 1,000 and 100,000 rows, as today's text (`render: text`),
+ * as Markdown (`auto`: a table of the first 50 rows) and as one JSON document (`response_format`).
+ */
+async function renderTimes() {
+  const { renderResult } = await import(path.join(ROOT, 'dist/render/result.js'));
+  const { jsonDocument } = await import(path.join(ROOT, 'dist/render/json-document.js'));
+  const MAX_BYTES = 1024 * 1024;
+  const out = {};
+  for (const rows of [1_000, 100_000]) {
+    const data = Array.from({ length: rows }, (_, i) => ({ id: i, item: `item ${i}`, amount: i * 1.5, note: i % 7 ? null : 'a | b' }));
+    const result = { content: [{ type: 'text', text: `Query executed successfully. Retrieved ${rows} rows.\n\nResults:\n${JSON.stringify(data, null, 2)}` }] };
+    const time = (render) => {
+      const runs = rows > 10_000 ? 5 : 50;
+      const samples = [];
+      for (let i = 0; i < runs; i += 1) {
+        const started = performance.now();
+        render();
+        samples.push(performance.now() - started);
+      }
+      return samples.sort((a, b) => a - b)[Math.floor(runs / 2)];
+    };
+    out[rows] = {
+      textBytes: Buffer.byteLength(result.content[0].text),
+      textMs: time(() => renderResult(result, { mode: 'text', maxBytes: MAX_BYTES })),
+      autoMs: time(() => renderResult(result, { mode: 'auto', maxBytes: MAX_BYTES, tool: 'pg_execute_query' })),
+      jsonMs: time(() => jsonDocument(result, MAX_BYTES)),
+    };
+  }
+  return out;
 }
 
 function maxRss(runs, ids) {
@@ -413,7 +447,11 @@ function report(results) {
   console.log(`\n${line(rows[0])}\n| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`);
   for (const row of rows.slice(1)) console.log(line(row));
 
-  const { shimRest, shimStdio, thousandTools } = results;
+  const { shimRest, shimStdio, thousandTools, render } = results;
+  console.log('\nrender time per result (median; the PostgreSQL answer form, maxResultBytes 1 MiB):');
+  for (const [rows, r] of Object.entries(render)) {
+    console.log(`  ${rows.padStart(6)} rows (${(r.textBytes / 1e6).toFixed(2)} MB of text): text ${r.textMs.toFixed(2)} ms, table (auto) ${r.autoMs.toFixed(2)} ms, JSON ${r.jsonMs.toFixed(2)} ms`);
+  }
   console.log(`\nshim → REST:  start-up to first answer ${Math.round(shimRest.startupMs)} ms; RSS idle ${shimRest.rssIdleMb} MB, under load ${shimRest.rssLoadMb} MB`);
   console.log(`shim → stdio: start-up to first answer ${Math.round(shimStdio.startupMs)} ms (includes spawning the MCP server); RSS idle ${shimStdio.rssIdleMb} MB, under load ${shimStdio.rssLoadMb} MB`);
   console.log(`${thousandTools.tools} tools: start-up ${Math.round(thousandTools.startupMs)} ms; GET /v1/models p50 ${thousandTools.models.p50.toFixed(2)} ms, p99 ${thousandTools.models.p99.toFixed(2)} ms; RSS idle ${thousandTools.rssIdleMb} MB, while listing ${thousandTools.models.rssMaxMb} MB`);

@@ -16,5 +16,20 @@ export function jsonDocument(result: CallToolResult, maxBytes: number): string {
   if (document === undefined) document = findJson(text, maxBytes)?.value;
   const json = document === undefined ? undefined : JSON.stringify(document);
   if (json !== undefined && Buffer.byteLength(json) <= maxBytes) return json;
-  return JSON.stringify({ text: truncate(json ?? text, maxBytes) });
+  return textDocument(json ?? text, maxBytes);
+}
+
+/** `{"text": …}` within `maxBytes`: escaping (quotes, newlines) grows the text, so the cut shrinks until it fits. */
+function textDocument(text: string, maxBytes: number): string {
+  const total = Buffer.byteLength(text, 'utf8');
+  // Every character is at least a byte: the first maxBytes of them hold any cut (a result of many MB is not re-read).
+  const head = text.length > maxBytes ? text.slice(0, maxBytes) : text;
+  let budget = maxBytes;
+  for (;;) {
+    const document = JSON.stringify({ text: truncate(head, budget, total) });
+    const size = Buffer.byteLength(document);
+    if (size <= maxBytes || budget <= 1) return document;
+    // Escaping grows the text about evenly: scale the cut by how much it overshot.
+    budget = Math.max(1, Math.floor((budget * maxBytes) / size) - 16);
+  }
 }

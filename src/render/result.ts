@@ -59,12 +59,13 @@ function rowsTable(value: unknown, { maxTableRows = DEFAULT_MAX_TABLE_ROWS, tool
   );
 }
 
-export function truncate(text: string, maxBytes: number): string {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return text;
+/** `total` is the byte length of the whole text `text` begins (given when `text` is already a cut of it). */
+export function truncate(text: string, maxBytes: number, total = Buffer.byteLength(text, 'utf8')): string {
+  if (total <= maxBytes) return text;
+  // Only the head is encoded (every character is at least one byte), not a result of many MB.
   // Decoding a cut in the middle of a character leaves U+FFFD; drop it.
-  const kept = bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
-  return `${kept}\n\n[… result truncated to ${maxBytes} of its ${bytes.length} bytes (maxResultBytes)]`;
+  const kept = Buffer.from(text.slice(0, maxBytes), 'utf8').subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
+  return `${kept}\n\n[… result truncated to ${maxBytes} of its ${total} bytes (maxResultBytes)]`;
 }
 
 function renderPart(part: ContentPart): string {
