@@ -5,6 +5,7 @@
 //   --quick     a few seconds per case (CI)
 //   --profile   run the shims under `node --cpu-prof`; profiles go to bench/profiles/
 import { spawn, spawnSync } from 'node:child_process';
+import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
