@@ -42,7 +42,8 @@ export function renderProgress({ progress, total, message }: Progress): string {
 function renderText(text: string, options: RenderOptions & { maxBytes: number }): string {
   const found = findJson(text, options.maxBytes);
   if (!found) return text;
-  const rendered = rowsTable(found.value, options) || (options.mode === 'auto' && typeof found.value === 'object' ? fenced('json', JSON.stringify(found.value, null, 2)) : '');
+  // findJson only finds objects and arrays.
+  const rendered = rowsTable(found.value, options) || (options.mode === 'auto' ? fenced('json', JSON.stringify(found.value, null, 2)) : '');
   if (!rendered) return text;
   return found.preamble ? `${found.preamble}\n\n${rendered}` : rendered;
 }
