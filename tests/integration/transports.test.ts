@@ -38,7 +38,7 @@ describe('remote MCP servers (the SDK McpServer over streamable HTTP and SSE)', 
     [http, sse] = await Promise.all([startRemoteServer('streamable-http', { name: 'http' }), startRemoteServer('sse', { name: 'sse' })]);
     shim = await startTestShim({
       http: { type: 'streamable-http', url: http.url, headers: { Authorization: 'Bearer t0ken' } },
-      sse: { type: 'sse', url: sse.url, timeoutSeconds: 0.4 },
+      sse: { type: 'sse', url: sse.url, timeoutSeconds: 1 },
       guess: { url: sse.url, prefix: 'g_', tools: { include: ['echo'] } },
       small: { url: http.url, prefix: 's_', maxResultBytes: 64, tools: { include: ['big'] } },
     });
@@ -80,8 +80,9 @@ describe('remote MCP servers (the SDK McpServer over streamable HTTP and SSE)', 
   });
 
   test('progress reaches the stream as reasoning_content and keeps a call alive past its timeout', async () => {
-    // 5 × 150 ms is past sse's 0.4 s timeout; each progress notification restarts it.
-    const { text, reasoning } = await askStreaming(shim, 'sse__progress', '{"steps": 5, "ms": 150}');
+    // 5 × 300 ms is past sse's 1 s timeout; each progress notification restarts it. (Gaps well
+    // below the timeout: with 150 ms against 0.4 s, a loaded CI machine once missed one.)
+    const { text, reasoning } = await askStreaming(shim, 'sse__progress', '{"steps": 5, "ms": 300}');
     expect(text).toBe('sse: 5 steps done');
     // The SDK may settle the call before it handles the last notification, which is then dropped.
     expect(reasoning.length).toBeGreaterThanOrEqual(4);
