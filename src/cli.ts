@@ -28,13 +28,14 @@ async function serve(options: ConfigOption & { host?: string; port?: number; all
   const { config, source } = loadConfig(options.config);
   const host = options.host ?? process.env.HOST ?? config.server.host;
   const port = options.port ?? (process.env.PORT ? parsePort(process.env.PORT) : config.server.port);
-  // Handlers go in before start-up, so a signal at any moment ends in a clean close.
+  // Handlers go in before start-up, so a signal at any moment ends in a clean close: during
+  // start-up it aborts the start (closing the upstreams, children included), after it closes the shim.
   const running: { shim?: RunningShim } = {};
-  let stopping = false;
+  const starting = new AbortController();
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (starting.signal.aborted) return;
     log.info('shutting down', { signal });
+    starting.abort(new Error(`${signal} during start-up`));
     running.shim?.close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -42,9 +43,16 @@ async function serve(options: ConfigOption & { host?: string; port?: number; all
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  const shim = await startShim(config, { host, port, allowUnauthenticated: options.allowUnauthenticated });
+  let shim: RunningShim;
+  try {
+    shim = await startShim(config, { host, port, allowUnauthenticated: options.allowUnauthenticated, signal: starting.signal });
+  } catch (err) {
+    if (starting.signal.aborted) process.exit(0);
+    throw err;
+  }
   running.shim = shim;
-  if (stopping) {
+  // The signal came after the upstreams started but before the shim was listening.
+  if (starting.signal.aborted) {
     await shim.close();
     process.exit(0);
   }

@@ -13,6 +13,8 @@ export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes
   allowUnauthenticated?: boolean;
   /** How long a shutdown waits for calls in flight before cutting connections (default: the config's). */
   shutdownGraceMs?: number;
+  /** Aborted while the upstreams are still starting: they are closed and startShim rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface RunningShim {
@@ -38,12 +40,24 @@ export function checkBind(host: string, apiKeys: readonly unknown[] | undefined,
 /** Connects every upstream, reads their tools, then listens. */
 export async function startShim(
   config: ShimConfig,
-  { host, port, allowUnauthenticated, shutdownGraceMs, ...appOptions }: ServeOptions,
+  { host, port, allowUnauthenticated, shutdownGraceMs, signal, ...appOptions }: ServeOptions,
 ): Promise<RunningShim> {
   checkBind(host, config.server.apiKeys, allowUnauthenticated);
   useSecrets(secretsOf(config));
   const registry = ToolRegistry.fromConfig(config);
-  await registry.start();
+  // A shutdown during start-up closes the upstreams at once, which ends their pending connects.
+  let closing: Promise<void> | undefined;
+  const stopStarting = () => void (closing ??= registry.close());
+  signal?.addEventListener('abort', stopStarting, { once: true });
+  try {
+    await registry.start();
+  } finally {
+    signal?.removeEventListener('abort', stopStarting);
+  }
+  if (signal?.aborted) {
+    await (closing ??= registry.close());
+    throw signal.reason;
+  }
   const { apiKeys, maxBodyBytes } = config.server;
   const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes });
   let server: ReturnType<typeof app.listen>;

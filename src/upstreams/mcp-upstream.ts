@@ -29,6 +29,8 @@ export abstract class McpUpstream implements Upstream {
   private readonly reconnector: Reconnector;
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
+  /** The client whose connect is under way, so that a shutdown can cut it short. */
+  private opening: Client | undefined;
   private closed = false;
 
   constructor(
@@ -84,6 +86,9 @@ export abstract class McpUpstream implements Upstream {
   async close(): Promise<void> {
     this.closed = true;
     this.reconnector.close();
+    // A connect under way is cut short, not waited for: a server stuck in start-up would hold the
+    // shutdown for SETUP_TIMEOUT_MS (Docker's stop timeout is 10 s).
+    await this.opening?.close().catch(() => undefined);
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
     if (client) await this.endSession(client);
@@ -102,11 +107,14 @@ export abstract class McpUpstream implements Upstream {
       const reason = this.disconnectReason(err);
       if (reason) this.lost(client, reason);
     };
+    this.opening = client;
     try {
       await client.connect(transport, { timeout: SETUP_TIMEOUT_MS });
     } catch (err) {
       await client.close().catch(() => undefined);
       throw err;
+    } finally {
+      this.opening = undefined;
     }
     return client;
   }

@@ -10,7 +10,8 @@ import { descendants, endProcesses, exited } from './process-tree.js';
 /** An MCP server run as one long-lived child process, restarted with back-off when it exits. */
 export class StdioUpstream extends McpUpstream {
   readonly kind = 'stdio';
-  private pid: number | undefined;
+  /** The latest child's transport: its pid is known from the spawn on, before the MCP handshake. */
+  private transport: StdioClientTransport | undefined;
 
   constructor(
     name: string,
@@ -30,15 +31,15 @@ export class StdioUpstream extends McpUpstream {
       stderr: 'pipe',
     });
     if (transport.stderr) logLines(transport.stderr as Readable, this.name);
+    this.transport = transport;
     const client = await this.connectOver(transport);
-    this.pid = transport.pid ?? undefined;
-    log.debug('upstream process started', { upstream: this.name, pid: this.pid });
+    log.debug('upstream process started', { upstream: this.name, pid: transport.pid });
     return client;
   }
 
   /** Ends the child and everything it started, so no process outlives the shim. */
   override async close(): Promise<void> {
-    const root = this.pid;
+    const root = this.transport?.pid ?? undefined;
     const tree = root === undefined ? [] : descendants(root);
     const closing = super.close();
     // The child's own children can hold its pipes open, and the SDK waits for the pipes: end

@@ -1,8 +1,13 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { alive, descendants } from '../../src/upstreams/process-tree.js';
 import { TEST_SERVER } from '../fixtures/rest-adapter.js';
 import { startShim } from '../../src/server.js';
-import { startTestShim, stdioTestServer } from '../helpers/shim.js';
+import { exited } from '../helpers/serve-process.js';
+import { eventually, startTestShim, stdioTestServer } from '../helpers/shim.js';
 
 const chat = (content: string) => ({ messages: [{ role: 'user', content }] });
 
@@ -46,4 +51,41 @@ test('a call that outlasts server.shutdownGraceSeconds is cut off', async () => 
   await shim.close();
   // Had close waited for the call, it would have answered 200 after 5 s.
   expect(await inFlight).toBe('cut off');
+});
+
+describe('SIGTERM at any moment ends the serve command promptly, children and all', () => {
+  const CLI = path.resolve(__dirname, '../../dist/cli.js');
+
+  /** `serve` with one stdio server running `script`, SIGTERMed once `ready` holds: how it ended and what it left. */
+  async function sigtermDuringStart(script: string, ready: (serve: { pid: number; log: string }) => boolean) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shim-shutdown-'));
+    const config = path.join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { stuck: { command: process.execPath, args: ['-e', script] } } }));
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (data: Buffer) => (log += data.toString()));
+    await eventually(() => ready({ pid: child.pid!, log }), 20_000);
+    const upstreams = descendants(child.pid!);
+    const sent = Date.now();
+    child.kill('SIGTERM');
+    const code = await exited(child);
+    return { code, ms: Date.now() - sent, upstreams, log };
+  }
+
+  test('while a stdio server is stuck in start-up (it never answers initialize)', async () => {
+    // Once the child runs, the shim is waiting for its answer to initialize.
+    const { code, ms, upstreams, log } = await sigtermDuringStart('setInterval(() => {}, 1000)', ({ pid }) => descendants(pid).length > 0);
+    expect(upstreams.length).toBeGreaterThan(0);
+    expect(code).toBe(0);
+    // It waited for the 30 s set-up timeout before (25–27 s measured); the SDK gives the child 2 s after stdin closes.
+    expect(ms).toBeLessThan(5000);
+    expect(upstreams.filter(alive)).toEqual([]);
+    expect(log).not.toContain('"listening"');
+  });
+
+  test('while a stdio server that keeps exiting waits in its reconnect back-off', async () => {
+    const { code, ms } = await sigtermDuringStart('process.exit(3)', ({ log }) => log.includes('upstream down; reconnecting'));
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(5000);
+  });
 });
