@@ -95,6 +95,11 @@ export abstract class McpUpstream implements Upstream {
     await client?.close();
   }
 
+  /** A connect is under way: the server has not finished its handshake. */
+  protected get handshaking(): boolean {
+    return this.opening !== undefined;
+  }
+
   /** Transport-specific: tells the server, where the protocol allows it, that the session is over. */
   protected async endSession(_client: Client): Promise<void> {}
 

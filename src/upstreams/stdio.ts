@@ -41,12 +41,16 @@ export class StdioUpstream extends McpUpstream {
   override async close(): Promise<void> {
     const root = this.transport?.pid ?? undefined;
     const tree = root === undefined ? [] : descendants(root);
+    // A child still in its handshake has nothing to finish: it is stopped now, not given the SDK's
+    // 2 s after its stdin closes (Docker's stop must not wait for a server stuck in start-up).
+    const stopping = root !== undefined && this.handshaking ? endProcesses([root]) : undefined;
     const closing = super.close();
     // The child's own children can hold its pipes open, and the SDK waits for the pipes: end
     // them as soon as the child itself is gone (or the SDK's SIGTERM/SIGKILL steps are due).
     if (root !== undefined) await exited(root, 4500);
     await endProcesses(tree);
     await closing;
+    await stopping;
   }
 
   protected openFailureReason(err: unknown): string {
