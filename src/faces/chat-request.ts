@@ -2,7 +2,7 @@ import { RequestError } from '../errors.js';
 import { IN_CHAT_MESSAGE } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
 import type { CallRequest } from './face.js';
-import { asksForJson, contentText, requestObject } from './request-body.js';
+import { asksForJson, contentText, includesUsage, requestObject } from './request-body.js';
 
 /** The parts of a chat completion request the shim uses; every other field is ignored. */
 export interface ChatRequest extends CallRequest {
@@ -20,7 +20,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     model,
     userText: lastUserText(messages),
     stream: stream === true,
-    includeUsage: stream === true && (streamOptions as { include_usage?: unknown } | undefined)?.include_usage === true,
+    includeUsage: includesUsage(stream, streamOptions),
     healthProbe: isHealthProbe(model, onlyUserText(messages)),
     json: asksForJson(format),
   };

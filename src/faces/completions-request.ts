@@ -2,7 +2,7 @@ import { RequestError } from '../errors.js';
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
 import type { CallRequest } from './face.js';
-import { asksForJson, requestObject } from './request-body.js';
+import { asksForJson, includesUsage, requestObject } from './request-body.js';
 
 /** The parts of a legacy completions request (`POST /v1/completions`) the shim uses. */
 export interface CompletionsRequest extends CallRequest {
@@ -24,7 +24,7 @@ export function parseCompletionsRequest(body: unknown): CompletionsRequest {
     model,
     userText,
     stream: stream === true,
-    includeUsage: stream === true && (streamOptions as { include_usage?: unknown } | undefined)?.include_usage === true,
+    includeUsage: includesUsage(stream, streamOptions),
     healthProbe: isHealthProbe(model, userText),
     json: asksForJson(format),
   };

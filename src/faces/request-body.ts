@@ -37,3 +37,8 @@ export function asksForJson(format: unknown): boolean {
   const type = (format as { type?: unknown } | null | undefined)?.type;
   return type === 'json_object' || type === 'json_schema';
 }
+
+/** `stream_options.include_usage`, which counts only on a streamed request (chat, completions). */
+export function includesUsage(stream: unknown, streamOptions: unknown): boolean {
+  return stream === true && (streamOptions as { include_usage?: unknown } | null | undefined)?.include_usage === true;
+}
