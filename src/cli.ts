@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import { probeUrl, removeAddressFile, writeAddressFile } from './address-file.js';
+import { callableUrl, resolveBind, type BindSource } from './bind-address.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import type { ShimConfig } from './config/types.js';
@@ -24,10 +26,11 @@ function parsePort(value: string): number {
   return port;
 }
 
+const SOURCE_NAMES: Record<BindSource, string> = { flag: 'command line', config: 'config file', env: 'environment', default: 'default' };
+
 async function serve(options: ConfigOption & { host?: string; port?: number; allowUnauthenticated?: boolean }): Promise<void> {
   const { config, source } = loadConfig(options.config);
-  const host = options.host ?? process.env.HOST ?? config.server.host;
-  const port = options.port ?? (process.env.PORT ? parsePort(process.env.PORT) : config.server.port);
+  const bind = resolveBind(options, config);
   // Handlers go in before start-up, so a signal at any moment ends in a clean close: during
   // start-up it aborts the start (closing the upstreams, children included), after it closes the shim.
   const running: { shim?: RunningShim } = {};
@@ -37,7 +40,10 @@ async function serve(options: ConfigOption & { host?: string; port?: number; all
     log.info('shutting down', { signal });
     starting.abort(new Error(`${signal} during start-up`));
     running.shim?.close().then(
-      () => process.exit(0),
+      () => {
+        removeAddressFile();
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };
@@ -45,7 +51,7 @@ async function serve(options: ConfigOption & { host?: string; port?: number; all
   process.on('SIGINT', () => stop('SIGINT'));
   let shim: RunningShim;
   try {
-    shim = await startShim(config, { host, port, allowUnauthenticated: options.allowUnauthenticated, signal: starting.signal });
+    shim = await startShim(config, { host: bind.host, port: bind.port, allowUnauthenticated: options.allowUnauthenticated, signal: starting.signal });
   } catch (err) {
     if (starting.signal.aborted) process.exit(0);
     throw err;
@@ -56,7 +62,15 @@ async function serve(options: ConfigOption & { host?: string; port?: number; all
     await shim.close();
     process.exit(0);
   }
-  log.info('listening', { url: shim.url, config: source, tools: shim.registry.list().length, version: VERSION });
+  writeAddressFile(shim.url);
+  log.info('listening', {
+    url: shim.url,
+    hostFrom: SOURCE_NAMES[bind.from.host],
+    portFrom: SOURCE_NAMES[bind.from.port],
+    config: source,
+    tools: shim.registry.list().length,
+    version: VERSION,
+  });
 }
 
 /** Starts the upstreams of the config for a one-shot command, and always closes them. */
@@ -109,12 +123,21 @@ interface SnippetCliOptions extends ConfigOption {
 
 async function printSnippets(options: SnippetCliOptions): Promise<void> {
   await withRegistry(options.config, async (registry, config) => {
-    const { host, port } = config.server;
-    // A wildcard bind address is no address to call; the loopback one is.
-    const baseUrl = options.baseUrl ?? `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+    const { host, port } = resolveBind({}, config);
+    const baseUrl = options.baseUrl ?? callableUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
     const snippet = litellmConfig(registry.list(), { baseUrl, tools: options.tools, apiKeyEnv: options.apiKeyEnv });
     process.stdout.write(renderSnippet(snippet, options.format));
   });
+}
+
+/** `healthcheck`: exit 0 when the running shim's `/health` answers 200 (the image's HEALTHCHECK). */
+async function healthcheck(options: { url?: string; timeout: number }): Promise<void> {
+  const url = `${options.url ?? probeUrl()}/health`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(options.timeout * 1000) }).catch((err: Error) => {
+    throw new Error(`${url}: ${err.cause instanceof Error ? err.cause.message : err.message}`);
+  });
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
+  process.stdout.write(`${url}: ${((await response.json()) as { status?: string }).status ?? 'ok'}\n`);
 }
 
 function parseFormat(value: string): SnippetFormat {
@@ -144,8 +167,8 @@ program
   .command('serve', { isDefault: true })
   .description('start the HTTP server')
   .option('-c, --config <file>', 'config file (default: ./mcp-model-shim.yaml, else the embedded default)')
-  .option('--host <host>', 'address to bind (env HOST; default 127.0.0.1)')
-  .option('-p, --port <port>', 'port to listen on (env PORT; default 8080)', parsePort)
+  .option('--host <host>', 'address to bind (beats server.host, which beats env HOST; default 127.0.0.1)')
+  .option('-p, --port <port>', 'port to listen on (beats server.port, which beats env PORT; default 8080)', parsePort)
   .option('--allow-unauthenticated', 'listen beyond loopback without server.apiKeys (anyone reaching the port can run every tool)')
   .action(run(serve));
 
@@ -177,5 +200,12 @@ program
   .option('--format <format>', 'yaml or json', parseFormat, 'yaml' as SnippetFormat)
   .hook('preAction', () => setLogLevel(process.env.LOG_LEVEL ?? 'warn'))
   .action(run(printSnippets));
+
+program
+  .command('healthcheck')
+  .description("exit 0 when the running shim's /health answers 200 (address from $MCP_SHIM_ADDRESS_FILE, else 127.0.0.1:$PORT)")
+  .option('--url <url>', 'the shim to check, e.g. http://127.0.0.1:8080')
+  .option('--timeout <seconds>', 'give up after this long', Number, 4)
+  .action(run(healthcheck));
 
 void program.parseAsync();

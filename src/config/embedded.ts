@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { ShimConfig } from './types.js';
-import { DEFAULT_HOST, DEFAULT_PORT } from './types.js';
 
 /**
  * Tools of the official "everything" server that are harmless to expose on a fresh install.
@@ -20,7 +19,7 @@ export const EMBEDDED_TOOLS = [
 export function embeddedConfig(): ShimConfig {
   const packageDir = path.dirname(require.resolve('@modelcontextprotocol/server-everything/package.json'));
   return {
-    server: { host: DEFAULT_HOST, port: DEFAULT_PORT },
+    server: {},
     mcpServers: {
       everything: {
         command: process.execPath,

@@ -6,7 +6,7 @@ import { embeddedConfig } from './embedded.js';
 import { ConfigError } from './errors.js';
 import { interpolate } from './interpolate.js';
 import { configSchema } from './schema.js';
-import { DEFAULT_HOST, DEFAULT_PORT, type ShimConfig } from './types.js';
+import type { ShimConfig } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'mcp-model-shim.yaml';
 
@@ -56,7 +56,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (!validate(data)) throw new ConfigError(formatErrors(validate.errors ?? []));
   const config = data as unknown as ShimConfig;
   return {
-    server: { ...config.server, host: config.server?.host ?? DEFAULT_HOST, port: config.server?.port ?? DEFAULT_PORT },
+    server: config.server ?? {},
     mcpServers: config.mcpServers,
     ...(config.tools ? { tools: config.tools } : {}),
   };

@@ -75,7 +75,8 @@ export type ServerConfig = StdioServerConfig | RestServerConfig | RemoteServerCo
 export type ApiKeyConfig = string | { name?: string; key: string; tools?: string[] };
 
 export interface ShimConfig {
-  server: { host: string; port: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number };
+  /** host and port as the config file says them: see bind-address.ts for the order with flags and env. */
+  server: { host?: string; port?: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number };
   tools?: Record<string, ToolPolicy>;
   mcpServers: Record<string, ServerConfig>;
 }

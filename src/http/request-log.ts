@@ -16,18 +16,22 @@ export function noteCall(res: Response, tool: RegisteredTool): void {
   res.locals.retrySafe = isRetrySafe(tool.definition);
 }
 
-/** One log line per request: path, tool, upstream, status, milliseconds. */
+// Probed every few seconds by Docker, Kubernetes and Prometheus: at info they would drown the calls.
+const PROBES = new Set(['/health', '/metrics']);
+
+/** One log line per request: path, tool, upstream, status, milliseconds. Successful probes log at debug. */
 export function requestLog(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
     res.on('close', () => {
       const { tool, upstream, streamErrorStatus, error } = res.locals;
-      log.info('request', {
+      const status = res.writableFinished ? (streamErrorStatus ?? res.statusCode) : 499;
+      log.log(PROBES.has(req.path) && status < 400 ? 'debug' : 'info', 'request', {
         method: req.method,
         path: req.path,
         tool,
         upstream,
-        status: res.writableFinished ? (streamErrorStatus ?? res.statusCode) : 499,
+        status,
         ms: Math.round((performance.now() - started) * 10) / 10,
         ...(error ? { error } : {}),
       });

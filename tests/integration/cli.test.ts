@@ -118,7 +118,42 @@ describe('the mcp-model-shim command', () => {
     }
     expect(await exited(fromEnv.child)).toBe(0);
     const fromFlag = await serve(['--port', '0', '--host', '127.0.0.1'], emptyDir(), { PORT: 'not-a-port', HOST: 'not-a-host' });
+    expect(fromFlag.logs()).toMatch(/"hostFrom":"command line".*"portFrom":"command line"/);
     fromFlag.child.kill('SIGTERM');
     expect(await exited(fromFlag.child)).toBe(0);
+  });
+
+  test("a config file's server.host and server.port beat HOST and PORT, and the log says where each came from", async () => {
+    const config = configFile('server:\n  host: 127.0.0.1\n  port: 0\nmcpServers: {}\n');
+    const shim = await serve(['--config', config], emptyDir(), { HOST: 'not-a-host', PORT: '1' });
+    try {
+      expect(shim.logs()).toMatch(/"hostFrom":"config file".*"portFrom":"config file"/);
+      expect((await request(shim.url).get('/health')).status).toBe(200);
+    } finally {
+      shim.child.kill('SIGTERM');
+    }
+    expect(await exited(shim.child)).toBe(0);
+    const bad = await cli(['serve', '--config', configFile('mcpServers: {}\n')], emptyDir(), { PORT: 'eighty' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('PORT must be a port number (0-65535), got "eighty"');
+  });
+
+  test('healthcheck finds the port serve bound through MCP_SHIM_ADDRESS_FILE, and fails once it is gone', async () => {
+    const env = { MCP_SHIM_ADDRESS_FILE: path.join(emptyDir(), 'address'), PORT: '0' };
+    const shim = await serve([], emptyDir(), env);
+    try {
+      expect(readFileSync(env.MCP_SHIM_ADDRESS_FILE, 'utf8').trim()).toBe(shim.url);
+      const healthy = await cli(['healthcheck'], emptyDir(), env);
+      expect(healthy).toMatchObject({ code: 0, stdout: `${shim.url}/health: ok\n` });
+      // A successful probe is no news: it logs at debug, so the info log shows only real traffic.
+      expect(shim.logs()).not.toContain('"path":"/health"');
+    } finally {
+      shim.child.kill('SIGTERM');
+    }
+    expect(await exited(shim.child)).toBe(0);
+    const down = await cli(['healthcheck', '--timeout', '2'], emptyDir(), env);
+    expect(down.code).toBe(1);
+    // The file is removed at exit, so the probe falls back to PORT and finds nobody there.
+    expect(down.stderr).toMatch(/^mcp-model-shim: http:\/\/127\.0\.0\.1:0\/health: connect ECONNREFUSED/);
   });
 });

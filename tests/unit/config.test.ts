@@ -17,7 +17,7 @@ function configError(fn: () => unknown): string {
 }
 
 describe('parseConfig', () => {
-  test('a YAML file loads, with server defaults 127.0.0.1:8080', () => {
+  test('a YAML file loads; server host and port stay unset (bind-address.ts decides)', () => {
     const yaml = `
 mcpServers:
   postgres:
@@ -31,7 +31,7 @@ mcpServers:
     tools: { include: ["read_*"], exclude: ["*write*"] }
 `;
     expect(parseConfig(yaml, {})).toEqual({
-      server: { host: '127.0.0.1', port: 8080 },
+      server: {},
       mcpServers: {
         postgres: { type: 'rest', url: 'http://mcp-postgresql:8080', headers: { Authorization: 'Bearer x' }, timeoutSeconds: 30 },
         files: {
@@ -46,7 +46,7 @@ mcpServers:
   test('a Claude Desktop style JSON file loads', () => {
     const json = JSON.stringify({ mcpServers: { fs: { command: 'npx', args: ['-y', 'server-fs'], env: { ROOT: '/tmp' } } } });
     expect(parseConfig(json, {})).toEqual({
-      server: { host: '127.0.0.1', port: 8080 },
+      server: {},
       mcpServers: { fs: { command: 'npx', args: ['-y', 'server-fs'], env: { ROOT: '/tmp' } } },
     });
   });
@@ -79,7 +79,7 @@ mcpServers:
 
   test('port "${PORT:-9000}" becomes the number 9000', () => {
     const yaml = 'server:\n  port: "${PORT:-9000}"\nmcpServers: {}\n';
-    expect(parseConfig(yaml, {}).server).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(parseConfig(yaml, {}).server).toEqual({ port: 9000 });
     expect(parseConfig(yaml, { PORT: '9100' }).server.port).toBe(9100);
   });
 
@@ -166,7 +166,8 @@ describe('loadConfig', () => {
   test('without a file or ./mcp-model-shim.yaml it is the embedded default, without get-env', () => {
     const { config, source } = loadConfig(undefined, {}, dir);
     expect(source).toBe('embedded default');
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    // No host or port of its own: the environment, then 127.0.0.1:8080, decide (bind-address.ts).
+    expect(config.server).toEqual({});
     expect(Object.keys(config.mcpServers)).toEqual(['everything']);
     const everything = config.mcpServers.everything as StdioServerConfig;
     expect(everything.command).toBe(process.execPath);
@@ -180,7 +181,7 @@ describe('loadConfig', () => {
     writeFileSync(path.join(dir, 'mcp-model-shim.yaml'), 'server:\n  port: ${PORT}\nmcpServers:\n  a:\n    command: x\n');
     const { config, source } = loadConfig(undefined, { PORT: '8181' }, dir);
     expect(source).toBe(path.join(dir, 'mcp-model-shim.yaml'));
-    expect(config).toEqual({ server: { host: '127.0.0.1', port: 8181 }, mcpServers: { a: { command: 'x' } } });
+    expect(config).toEqual({ server: { port: 8181 }, mcpServers: { a: { command: 'x' } } });
   });
 
   test('a problem in the file is prefixed with its path', () => {
