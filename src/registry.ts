@@ -1,4 +1,5 @@
 import { CallLimiter } from './call-limiter.js';
+import { NO_OBSERVER, type CallObserver } from './call-outcome.js';
 import {
   DEFAULT_MAX_CONCURRENT_CALLS,
   DEFAULT_MAX_QUEUED_CALLS,
@@ -34,6 +35,8 @@ export interface RegisteredTool {
   readonly limiter: CallLimiter;
   /** Pinned and hidden arguments (`tools:` in the config), already removed from `definition`. */
   readonly policy?: ToolPolicy;
+  /** Told of each call and its outcome (metrics). */
+  readonly observer: CallObserver;
 }
 
 export interface UpstreamStatus extends UpstreamHealth {
@@ -84,10 +87,13 @@ export class ToolRegistry implements ToolView {
   /** Exposed names that several servers offer, as of the last reindex. */
   private shared = new Set<string>();
 
-  constructor(private readonly policies?: Record<string, ToolPolicy>) {}
+  constructor(
+    private readonly policies?: Record<string, ToolPolicy>,
+    private readonly observer: CallObserver = NO_OBSERVER,
+  ) {}
 
-  static fromConfig(config: ShimConfig): ToolRegistry {
-    const registry = new ToolRegistry(config.tools);
+  static fromConfig(config: ShimConfig, observer?: CallObserver): ToolRegistry {
+    const registry = new ToolRegistry(config.tools, observer);
     for (const [name, server] of Object.entries(config.mcpServers)) {
       if (server.enabled === false) continue;
       registry.add(createUpstream(name, server), { ...server, timeoutMs: timeoutMs(server) });
@@ -186,6 +192,7 @@ export class ToolRegistry implements ToolView {
         render: source.render,
         maxTableRows: source.maxTableRows,
         limiter: source.limiter,
+        observer: this.observer,
       }));
     log.info('tools loaded', { upstream: upstream.name, tools: source.tools.length });
     this.reindex();

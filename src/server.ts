@@ -3,6 +3,7 @@ import { ConfigError } from './config/errors.js';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, type ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { answerClientErrors } from './http/client-error.js';
+import { ShimMetrics } from './metrics.js';
 import { ToolRegistry } from './registry.js';
 import { secretsOf, useSecrets } from './secrets.js';
 
@@ -44,7 +45,9 @@ export async function startShim(
 ): Promise<RunningShim> {
   checkBind(host, config.server.apiKeys, allowUnauthenticated);
   useSecrets(secretsOf(config));
-  const registry = ToolRegistry.fromConfig(config);
+  const metrics = config.server.metrics === false ? undefined : new ShimMetrics();
+  const registry = ToolRegistry.fromConfig(config, metrics);
+  metrics?.watch(registry);
   // A shutdown during start-up closes the upstreams at once, which ends their pending connects.
   let closing: Promise<void> | undefined;
   const stopStarting = () => void (closing ??= registry.close());
@@ -59,7 +62,7 @@ export async function startShim(
     throw signal.reason;
   }
   const { apiKeys, maxBodyBytes } = config.server;
-  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes });
+  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics });
   let server: ReturnType<typeof app.listen>;
   try {
     server = await new Promise((resolve, reject) => {

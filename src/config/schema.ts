@@ -106,6 +106,7 @@ export const configSchema = {
         apiKeys: { type: 'array', items: apiKey },
         maxBodyBytes: { type: 'integer', minimum: 1024 },
         shutdownGraceSeconds: { type: 'number', minimum: 0 },
+        metrics: { type: 'boolean' },
       },
     },
     tools: { type: 'object', additionalProperties: toolPolicy },

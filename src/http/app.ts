@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { DEFAULT_MAX_BODY_BYTES, type ApiKeyConfig } from '../config/types.js';
 import { CHAT, COMPLETIONS, RESPONSES } from '../faces/index.js';
+import type { ShimMetrics } from '../metrics.js';
 import type { ToolRegistry } from '../registry.js';
 import { authenticate } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
@@ -9,6 +10,7 @@ import { adapterRoutes } from './routes/adapter.js';
 import { healthRoutes } from './routes/health.js';
 import { modelCall } from './routes/model-call.js';
 import { litellmRoutes } from './routes/litellm.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { unsupportedRoutes } from './routes/unsupported.js';
 
@@ -19,27 +21,32 @@ export interface AppOptions {
   apiKeys?: ApiKeyConfig[];
   /** Larger request bodies are a 413. */
   maxBodyBytes?: number;
+  /** Served at `/metrics` and fed by every request; none means no `/metrics`. */
+  metrics?: ShimMetrics;
 }
 
 /** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, health. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
   app.set('etag', false);
-  app.use(requestLog());
+  app.use(requestLog(metrics));
   // Before the body is read: a caller without a key costs nothing.
   app.use(authenticate(apiKeys));
   // Any content type is read as JSON: some clients omit the header, and the body must be JSON anyway.
   app.use(express.json({ limit: maxBodyBytes, type: () => true }));
   // Each face at the four places clients send it: under a tool (LiteLLM's `api_base`), with or
   // without `/v1`, and at the root, where `body.model` names the tool.
+  // One route per path (not an array), so a request's route template names the door it came by.
   for (const [endpoint, face] of [['chat/completions', CHAT], ['responses', RESPONSES], ['completions', COMPLETIONS]] as const) {
-    app.post([`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`], modelCall(registry, face, { keepAliveMs }));
+    const handler = modelCall(registry, face, { keepAliveMs });
+    for (const path of [`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`]) app.post(path, handler);
   }
   app.use(modelRoutes(registry));
   app.use(adapterRoutes(registry));
   app.use(healthRoutes(registry));
+  if (metrics) app.use(metricsRoutes(metrics));
   app.use(litellmRoutes(registry));
   app.use(unsupportedRoutes(registry));
   app.use(routeNotFound());

@@ -4,16 +4,16 @@ import type { ApiKeyConfig } from '../config/types.js';
 import { globMatcher } from '../glob.js';
 import type { ToolRegistry, ToolView } from '../registry.js';
 
-interface Key {
-  name: string;
+interface Key extends Caller {
   digest: Buffer;
-  allows: (tool: string) => boolean;
 }
 
 /** Who called, once authenticated: the key's name and the tools it may use. */
 export interface Caller {
   name: string;
   allows: (tool: string) => boolean;
+  /** The key has a `tools` allow-list: it sees only some tools. */
+  restricted: boolean;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -21,7 +21,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 function toKeys(configs: ApiKeyConfig[]): Key[] {
   return configs.map((config, i) => {
     const { key, name = `key${i + 1}`, tools } = typeof config === 'string' ? { key: config } : config;
-    return { name, digest: sha256(key), allows: tools ? globMatcher(tools) : () => true };
+    return { name, digest: sha256(key), allows: tools ? globMatcher(tools) : () => true, restricted: tools !== undefined };
   });
 }
 
@@ -62,7 +62,7 @@ export function authenticate(configs: ApiKeyConfig[] | undefined): RequestHandle
       });
       return;
     }
-    res.locals.caller = { name: key.name, allows: key.allows } satisfies Caller;
+    res.locals.caller = { name: key.name, allows: key.allows, restricted: key.restricted } satisfies Caller;
     next();
   };
 }

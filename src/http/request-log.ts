@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { log } from '../log.js';
+import type { ShimMetrics } from '../metrics.js';
 import type { ErrorContext } from '../openai/errors.js';
 import type { RegisteredTool } from '../registry.js';
 import { isRetrySafe } from '../retry-safety.js';
@@ -19,13 +20,20 @@ export function noteCall(res: Response, tool: RegisteredTool): void {
 // Probed every few seconds by Docker, Kubernetes and Prometheus: at info they would drown the calls.
 const PROBES = new Set(['/health', '/metrics']);
 
+/** The route template, never the path, so a request cannot invent a series; the catch-all is `unmatched`. */
+function routeLabel(req: Request): string {
+  const template = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof template === 'string' && template !== '*rest' ? template : 'unmatched';
+}
+
 /** One log line per request: path, tool, upstream, status, milliseconds. Successful probes log at debug. */
-export function requestLog(): RequestHandler {
+export function requestLog(metrics?: ShimMetrics): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
     res.on('close', () => {
       const { tool, upstream, streamErrorStatus, error } = res.locals;
       const status = res.writableFinished ? (streamErrorStatus ?? res.statusCode) : 499;
+      metrics?.httpRequest(routeLabel(req), status);
       log.log(PROBES.has(req.path) && status < 400 ? 'debug' : 'info', 'request', {
         method: req.method,
         path: req.path,

@@ -1,0 +1,116 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CallObserver, CallOutcome } from './call-outcome.js';
+import type { ToolRegistry } from './registry.js';
+import { VERSION } from './version.js';
+
+type ToolRef = { name: string; upstream: { name: string } };
+
+// From a cached row (0.5 ms) to the longest timeout anyone configures (300 s).
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/**
+ * The shim's Prometheus metrics, in a registry of its own (several shims may share a process in
+ * tests). Every label value is a configured name (tool, upstream) or a route template: a request
+ * can never create a series by naming something that does not exist.
+ */
+export class ShimMetrics implements CallObserver {
+  readonly registry = new Registry();
+  private readonly calls = new Counter({
+    name: 'mcp_shim_tool_calls_total',
+    help: 'Tool calls by outcome: success, tool_error, rejected, unavailable, failed, timeout, busy, cancelled.',
+    labelNames: ['tool', 'upstream', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'mcp_shim_tool_call_duration_seconds',
+    help: 'Time from accepting a tool call (queue included) to its outcome.',
+    labelNames: ['tool', 'upstream'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly inFlight = new Gauge({
+    name: 'mcp_shim_in_flight_calls',
+    help: 'Tool calls queued or running, per upstream.',
+    labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  });
+  private readonly requests = new Counter({
+    name: 'mcp_shim_http_requests_total',
+    help: 'HTTP requests by route template and status (499: the client went away).',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  // Label children are looked up once per tool, not per call: the hot path only increments.
+  private readonly perTool = new WeakMap<ToolRef, ToolSeries>();
+
+  constructor() {
+    new Gauge({ name: 'mcp_shim_build_info', help: 'The running version.', labelNames: ['version'] as const, registers: [this.registry] }).set({ version: VERSION }, 1);
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** `mcp_shim_upstream_up` reads the registry at scrape time: no bookkeeping on state changes. */
+  watch(tools: ToolRegistry): void {
+    new Gauge({
+      name: 'mcp_shim_upstream_up',
+      help: '1 when the upstream is connected and its tools are listed, else 0.',
+      labelNames: ['upstream', 'kind'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [name, status] of Object.entries(tools.health())) this.set({ upstream: name, kind: status.kind }, status.state === 'ready' ? 1 : 0);
+      },
+    });
+  }
+
+  started(tool: ToolRef): (outcome: CallOutcome) => void {
+    const series = this.series(tool);
+    series.inFlight.inc();
+    const stopTimer = series.duration.startTimer();
+    return (outcome) => {
+      series.inFlight.dec();
+      stopTimer();
+      series.outcome(outcome).inc();
+    };
+  }
+
+  rejected(tool: ToolRef): void {
+    this.series(tool).outcome('rejected').inc();
+  }
+
+  httpRequest(route: string, status: number): void {
+    this.requests.labels(route, String(status)).inc();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private series(tool: ToolRef): ToolSeries {
+    let series = this.perTool.get(tool);
+    if (!series) {
+      const byOutcome = new Map<CallOutcome, Counter.Internal>();
+      const { name, upstream } = tool;
+      series = {
+        inFlight: this.inFlight.labels(upstream.name),
+        duration: this.duration.labels(name, upstream.name),
+        outcome: (outcome) => {
+          let counter = byOutcome.get(outcome);
+          if (!counter) byOutcome.set(outcome, (counter = this.calls.labels(name, upstream.name, outcome)));
+          return counter;
+        },
+      };
+      this.perTool.set(tool, series);
+    }
+    return series;
+  }
+}
+
+interface ToolSeries {
+  inFlight: Gauge.Internal<'upstream'>;
+  duration: Histogram.Internal<'tool' | 'upstream'>;
+  outcome(outcome: CallOutcome): Counter.Internal;
+}
