@@ -48,13 +48,14 @@ export async function callTool(
   signal?: AbortSignal,
   onProgress?: CallOptions['onProgress'],
 ): Promise<CallToolResult> {
-  const ended = tool.observer.started(tool);
+  const watch = tool.observer.started(tool, args);
+  const options = { timeoutMs: tool.timeoutMs, signal, onProgress, traceContext: watch.traceContext };
   try {
-    const result = await tool.limiter.run(() => tool.upstream.callTool(tool.definition.name, args, { timeoutMs: tool.timeoutMs, signal, onProgress }), signal);
-    ended(resultOutcome(result));
+    const result = await tool.limiter.run(() => tool.upstream.callTool(tool.definition.name, args, options), signal);
+    watch.ended(resultOutcome(result), result);
     return result;
   } catch (err) {
-    ended(errorOutcome(err));
+    watch.ended(errorOutcome(err));
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CallObserver, CallOutcome } from './call-outcome.js';
+import type { CallObserver, CallOutcome, CallWatch } from './call-outcome.js';
 import type { ToolRegistry } from './registry.js';
 import { VERSION } from './version.js';
 
@@ -62,14 +62,16 @@ export class ShimMetrics implements CallObserver {
     });
   }
 
-  started(tool: ToolRef): (outcome: CallOutcome) => void {
+  started(tool: ToolRef): CallWatch {
     const series = this.series(tool);
     series.inFlight.inc();
     const stopTimer = series.duration.startTimer();
-    return (outcome) => {
-      series.inFlight.dec();
-      stopTimer();
-      series.outcome(outcome).inc();
+    return {
+      ended(outcome) {
+        series.inFlight.dec();
+        stopTimer();
+        series.outcome(outcome).inc();
+      },
     };
   }
 

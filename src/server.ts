@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from './config/errors.js';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, type ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { answerClientErrors } from './http/client-error.js';
+import { allOf } from './call-outcome.js';
 import { ShimMetrics } from './metrics.js';
 import { ToolRegistry } from './registry.js';
 import { secretsOf, useSecrets } from './secrets.js';
+import { loadTracing } from './tracing/index.js';
 
 export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes'> {
   host: string;
@@ -46,7 +49,8 @@ export async function startShim(
   checkBind(host, config.server.apiKeys, allowUnauthenticated);
   useSecrets(secretsOf(config));
   const metrics = config.server.metrics === false ? undefined : new ShimMetrics();
-  const registry = ToolRegistry.fromConfig(config, metrics);
+  const tracing = await loadTracing({ recordContent: config.server.traceContent === true });
+  const registry = ToolRegistry.fromConfig(config, allOf([metrics, tracing]));
   metrics?.watch(registry);
   // A shutdown during start-up closes the upstreams at once, which ends their pending connects.
   let closing: Promise<void> | undefined;
@@ -62,7 +66,7 @@ export async function startShim(
     throw signal.reason;
   }
   const { apiKeys, maxBodyBytes } = config.server;
-  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics });
+  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing });
   let server: ReturnType<typeof app.listen>;
   try {
     server = await new Promise((resolve, reject) => {
@@ -86,6 +90,8 @@ export async function startShim(
       await drained;
       clearTimeout(grace);
       await registry.close();
+      // The last spans, but never a hang: a collector that does not answer gets a second.
+      if (tracing) await Promise.race([tracing.flush().catch(() => undefined), delay(1000)]);
     },
   };
 }

@@ -107,6 +107,7 @@ export const configSchema = {
         maxBodyBytes: { type: 'integer', minimum: 1024 },
         shutdownGraceSeconds: { type: 'number', minimum: 0 },
         metrics: { type: 'boolean' },
+        traceContent: { type: 'boolean' },
       },
     },
     tools: { type: 'object', additionalProperties: toolPolicy },

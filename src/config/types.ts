@@ -76,7 +76,7 @@ export type ApiKeyConfig = string | { name?: string; key: string; tools?: string
 
 export interface ShimConfig {
   /** host and port as the config file says them: see bind-address.ts for the order with flags and env. */
-  server: { host?: string; port?: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number; metrics?: boolean };
+  server: { host?: string; port?: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number; metrics?: boolean; traceContent?: boolean };
   tools?: Record<string, ToolPolicy>;
   mcpServers: Record<string, ServerConfig>;
 }

@@ -3,6 +3,7 @@ import { DEFAULT_MAX_BODY_BYTES, type ApiKeyConfig } from '../config/types.js';
 import { CHAT, COMPLETIONS, RESPONSES } from '../faces/index.js';
 import type { ShimMetrics } from '../metrics.js';
 import type { ToolRegistry } from '../registry.js';
+import type { Tracing } from '../tracing/index.js';
 import { authenticate } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
 import { requestLog } from './request-log.js';
@@ -23,14 +24,17 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Served at `/metrics` and fed by every request; none means no `/metrics`. */
   metrics?: ShimMetrics;
+  /** Opens a server span per request when tracing is on. */
+  tracing?: Tracing;
 }
 
 /** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, health. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
   app.set('etag', false);
+  if (tracing) app.use(tracing.serverSpans());
   app.use(requestLog(metrics));
   // Before the body is read: a caller without a key costs nothing.
   app.use(authenticate(apiKeys));

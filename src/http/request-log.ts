@@ -20,10 +20,15 @@ export function noteCall(res: Response, tool: RegisteredTool): void {
 // Probed every few seconds by Docker, Kubernetes and Prometheus: at info they would drown the calls.
 const PROBES = new Set(['/health', '/metrics']);
 
-/** The route template, never the path, so a request cannot invent a series; the catch-all is `unmatched`. */
-function routeLabel(req: Request): string {
+/** The route template that served the request (never the path, which the caller chooses); none for the catch-all. */
+export function routeTemplate(req: Request): string | undefined {
   const template = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof template === 'string' && template !== '*rest' ? template : 'unmatched';
+  return typeof template === 'string' && template !== '*rest' ? template : undefined;
+}
+
+/** The status the caller saw: a stream's failure event counts, and 499 when it went away first. */
+export function finalStatus(res: Response): number {
+  return res.writableFinished ? ((res.locals.streamErrorStatus as number | undefined) ?? res.statusCode) : 499;
 }
 
 /** One log line per request: path, tool, upstream, status, milliseconds. Successful probes log at debug. */
@@ -31,9 +36,9 @@ export function requestLog(metrics?: ShimMetrics): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
     res.on('close', () => {
-      const { tool, upstream, streamErrorStatus, error } = res.locals;
-      const status = res.writableFinished ? (streamErrorStatus ?? res.statusCode) : 499;
-      metrics?.httpRequest(routeLabel(req), status);
+      const { tool, upstream, error } = res.locals;
+      const status = finalStatus(res);
+      metrics?.httpRequest(routeTemplate(req) ?? 'unmatched', status);
       log.log(PROBES.has(req.path) && status < 400 ? 'debug' : 'info', 'request', {
         method: req.method,
         path: req.path,

@@ -64,12 +64,17 @@ export abstract class McpUpstream implements Upstream {
     return this.onSession(await this.connect(), (client) => listAllTools(client, this.name, SETUP_TIMEOUT_MS), (err) => err);
   }
 
-  async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, onProgress }: CallOptions): Promise<CallToolResult> {
+  get sessionId(): string | undefined {
+    return this.client?.transport?.sessionId;
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, onProgress, traceContext }: CallOptions): Promise<CallToolResult> {
     // Never connect on demand: a failing server is retried by the back-off schedule only.
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     if (!client) throw this.unavailable(`upstream "${this.name}" is reconnecting; the call was not sent`);
     const send = async (session: Client) =>
-      (await session.callTool({ name, arguments: args }, undefined, {
+      // The SDK adds its progressToken to this `_meta` (SEP-414 puts trace context there).
+      (await session.callTool({ name, arguments: args, ...(traceContext ? { _meta: traceContext } : {}) }, undefined, {
         timeout: timeoutMs,
         signal,
         // Always asking for progress lets a long tool that reports it outlive `timeoutSeconds`.

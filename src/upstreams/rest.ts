@@ -62,10 +62,11 @@ export class RestUpstream implements Upstream {
     return parseToolList(response.data, this.name);
   }
 
-  async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal }: CallOptions): Promise<CallToolResult> {
+  async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, traceContext }: CallOptions): Promise<CallToolResult> {
     let response: AxiosResponse;
     try {
-      response = await this.http.post(`/tools/${encodeURIComponent(name)}`, { arguments: args }, { timeout: timeoutMs, signal });
+      const config = { timeout: timeoutMs, signal, ...(traceContext ? { headers: traceContext } : {}) };
+      response = await this.http.post(`/tools/${encodeURIComponent(name)}`, { arguments: args }, config);
     } catch (err) {
       throw this.callFailure(err, timeoutMs, signal);
     }

@@ -28,6 +28,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Progress the server reports while the tool runs; each one also restarts the timeout. */
   onProgress?: (progress: Progress) => void;
+  /** W3C trace context of the call's span: sent in `params._meta` (MCP) or as headers (REST). */
+  traceContext?: Record<string, string>;
 }
 
 /**
@@ -39,6 +41,8 @@ export interface Upstream {
   readonly name: string;
   /** The transport; for a remote entry without `type`, the one that answered. */
   readonly kind: UpstreamKind;
+  /** The MCP session id, for transports that have one (streamable HTTP). */
+  readonly sessionId?: string;
   onToolsChanged?: () => void;
   /** Connects if needed and reads the whole tool list. */
   listTools(): Promise<ToolDefinition[]>;

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/../.."
 
 LITELLM_BIN="$(bash tests/e2e/litellm-venv.sh)"
 export LITELLM_BIN
+# oteltest's OTLP receiver, for the tracing test.
+OTLP_SINK_PYTHON="$(bash tests/e2e/pip-venv.sh oteltest 0.49.0 oteltest==0.49.0 python3)"
+export OTLP_SINK_PYTHON
 
 npm run build --silent
 E2E_PGDATA="$(mktemp -d "${TMPDIR:-/tmp}/shim-e2e-pg.XXXXXX")"

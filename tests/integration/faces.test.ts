@@ -51,7 +51,7 @@ describe('the Responses API face', () => {
     expect(usage.input_tokens).toBeGreaterThan(0);
     expect(usage.output_tokens).toBeGreaterThan(0);
     expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
-    expect(adapter.received).toEqual([{ tool: 'pg_execute_query', body: { arguments: { operation: 'select', query: 'SELECT 1' } } }]);
+    expect(adapter.received).toEqual([{ tool: 'pg_execute_query', body: { arguments: { operation: 'select', query: 'SELECT 1' } }, headers: expect.any(Object) }]);
   });
 
   test('input as items (the shape LiteLLM bridges Anthropic messages to): the last user message, its input_text parts', async () => {

@@ -44,7 +44,7 @@ describe('argument policy: pinned and hidden parameters', () => {
   test('the pinned value is sent; plain text now fills the one parameter left', async () => {
     const res = await request(shim.url).post('/tools/pg_execute_query/chat/completions').send(chat('SELECT 1'));
     expect(res.status).toBe(200);
-    expect(adapter.received).toEqual([{ tool: 'pg_execute_query', body: { arguments: { query: 'SELECT 1', operation: 'select' } } }]);
+    expect(adapter.received).toEqual([{ tool: 'pg_execute_query', body: { arguments: { query: 'SELECT 1', operation: 'select' } }, headers: expect.any(Object) }]);
   });
 
   test('a request can never set a pinned or hidden parameter', async () => {

@@ -24,7 +24,7 @@ describe.each<ResultShape>(['raw', 'result', 'jsonrpc'])('the REST adapter upstr
       // The tool's answer as one JSON document (without it: a fenced block, for people).
       response_format: { type: 'json_object' },
     });
-    expect(adapter.received.at(-1)).toEqual({ tool: 'pg_execute_query', body: { arguments: SEED_ARGUMENTS } });
+    expect(adapter.received.at(-1)).toEqual({ tool: 'pg_execute_query', body: { arguments: SEED_ARGUMENTS }, headers: expect.any(Object) });
     expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual({ received: SEED_ARGUMENTS });
   });
 

@@ -76,7 +76,7 @@ describe('remote MCP servers (the SDK McpServer over streamable HTTP and SSE)', 
     const { upstreams } = await health(shim);
     expect(upstreams.guess).toEqual({ kind: 'sse', state: 'ready', restarts: 0, tools: 1 });
     expect(upstreams.small).toMatchObject({ kind: 'streamable-http', state: 'ready' });
-    expect(upstreams.http).toMatchObject({ kind: 'streamable-http', state: 'ready', tools: 4 });
+    expect(upstreams.http).toMatchObject({ kind: 'streamable-http', state: 'ready', tools: 5 });
   });
 
   test('progress reaches the stream as reasoning_content and keeps a call alive past its timeout', async () => {
