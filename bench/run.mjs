@@ -131,16 +131,16 @@ async function startNodeHelper(script, args, what) {
 }
 
 /** The shim from dist/ on a port it picks, at the default log level, its log in a file; `ready` = first answered call. */
-async function startShim(name, servers) {
+async function startShim(name, servers, { server = {}, env = {} } = {}) {
   const config = path.join(TMP, `${name}.json`);
-  fs.writeFileSync(config, JSON.stringify({ mcpServers: servers }));
+  fs.writeFileSync(config, JSON.stringify({ server, mcpServers: servers }));
   const logFile = path.join(TMP, `${name}.log`);
   const logFd = fs.openSync(logFile, 'w');
   const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(BENCH, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const started = performance.now();
   const child = start(NODE, [...profile, CLI, 'serve', '--config', config, '--host', '127.0.0.1', '--port', '0'], {
     stderr: logFd,
-    env: { ...process.env, LOG_LEVEL: 'info' },
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
   });
   fs.closeSync(logFd);
   const url = await waitFor(() => listeningUrl(logFile), `shim "${name}"`, child);
@@ -322,6 +322,9 @@ const CASES = [
   { id: 'shim-rest-responses-stream', label: '(3) … Responses, streaming' },
   { id: 'shim-stdio', label: '(4) shim → stdio' },
   { id: 'mcpo', label: '(5) mcpo → stdio' },
+  // What observability costs, by CPU per call at c=64 beside (3), which has metrics on, tracing off.
+  { id: 'shim-rest-no-metrics', label: '(3) … metrics off', only: 64 },
+  { id: 'shim-rest-traced', label: '(3) … tracing on', only: 64 },
 ];
 
 async function main() {
@@ -336,6 +339,9 @@ async function main() {
   const shimRestIdleMb = rssMb(shimRest.child.pid);
   const shimStdio = await startShim('shim-stdio', { bench: { command: NODE, args: [STDIO_ECHO] } });
   const shimStdioIdleMb = rssMb(shimStdio.child.pid);
+  const otlp = await startNodeHelper('otlp-null.mjs', [], 'OTLP endpoint');
+  const shimNoMetrics = await startShim('shim-rest-no-metrics', { bench: { type: 'rest', url: rest.url } }, { server: { metrics: false } });
+  const shimTraced = await startShim('shim-rest-traced', { bench: { type: 'rest', url: rest.url } }, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url } });
   const mcpo = await startMcpo();
   if (mcpo.skipped) {
     results.skipped.mcpo = mcpo.skipped;
@@ -350,12 +356,14 @@ async function main() {
     'shim-rest-responses-stream': { url: `${shimRest.url}/tools/echo/responses`, body: responsesBody(true), pid: shimRest.child.pid, rss: true },
     'shim-stdio': { url: `${shimStdio.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimStdio.child.pid, rss: true },
     ...(mcpo.url ? { mcpo: { url: `${mcpo.url}/echo`, body: MCPO_BODY, pid: mcpo.child.pid } } : {}),
+    'shim-rest-no-metrics': { url: `${shimNoMetrics.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimNoMetrics.child.pid },
+    'shim-rest-traced': { url: `${shimTraced.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimTraced.child.pid },
   };
 
   for (const connections of CONCURRENCY) {
-    for (const { id, label } of CASES) {
+    for (const { id, label, only } of CASES) {
       const target = targets[id];
-      if (!target) continue;
+      if (!target || (only && only !== connections)) continue;
       const check = await call(target.url, target.body);
       if (check.status !== 200 || !check.text.includes('hello')) throw new Error(`${label} answered ${check.status}: ${check.text.slice(0, 200)}`);
       const run = { id, label, connections, ...(await measure(target.url, { ...target, connections })) };
@@ -365,7 +373,7 @@ async function main() {
   }
   results.shimRest = { startupMs: shimRest.startupMs, rssIdleMb: shimRestIdleMb, rssLoadMb: maxRss(results.runs, ['shim-rest', 'shim-rest-stream', 'shim-rest-responses', 'shim-rest-responses-stream']) };
   results.shimStdio = { startupMs: shimStdio.startupMs, rssIdleMb: shimStdioIdleMb, rssLoadMb: maxRss(results.runs, ['shim-stdio']) };
-  await Promise.all([shimRest, shimStdio, mcpo, proxy].filter((p) => p.child).map((p) => stop(p.child)));
+  await Promise.all([shimRest, shimStdio, mcpo, proxy, shimNoMetrics, shimTraced, otlp].filter((p) => p.child).map((p) => stop(p.child)));
 
   // 1,000 tools: start-up, /v1/models, memory.
   const many = await startNodeHelper('rest-echo.mjs', ['--tools', '1000'], 'generated upstream');
@@ -419,6 +427,10 @@ function maxRss(runs, ids) {
   return Math.max(...runs.filter((run) => ids.includes(run.id)).map((run) => run.rssMaxMb));
 }
 
+function signed(value) {
+  return `${value >= 0 ? '+' : ''}${Math.round(value)}`;
+}
+
 function ms(value) {
   return `${value.toFixed(3)} ms`.padStart(10);
 }
@@ -452,6 +464,14 @@ function report(results) {
   console.log('\nrender time per result (median; the PostgreSQL answer form, maxResultBytes 1 MiB):');
   for (const [rows, r] of Object.entries(render)) {
     console.log(`  ${rows.padStart(6)} rows (${(r.textBytes / 1e6).toFixed(2)} MB of text): text ${r.textMs.toFixed(2)} ms, table (auto) ${r.autoMs.toFixed(2)} ms, JSON ${r.jsonMs.toFixed(2)} ms`);
+  }
+  const plain = find('shim-rest-no-metrics', 64);
+  const traced = find('shim-rest-traced', 64);
+  const metered = find('shim-rest', 64);
+  if (plain && traced && metered) {
+    console.log(`\nobservability, CPU per call at c=64 (shim → REST): metrics off ${Math.round(plain.cpuUsPerRequest)} µs, ` +
+      `metrics on ${Math.round(metered.cpuUsPerRequest)} µs (${signed(metered.cpuUsPerRequest - plain.cpuUsPerRequest)} µs), ` +
+      `metrics and tracing on ${Math.round(traced.cpuUsPerRequest)} µs (${signed(traced.cpuUsPerRequest - metered.cpuUsPerRequest)} µs for tracing)`);
   }
   console.log(`\nshim → REST:  start-up to first answer ${Math.round(shimRest.startupMs)} ms; RSS idle ${shimRest.rssIdleMb} MB, under load ${shimRest.rssLoadMb} MB`);
   console.log(`shim → stdio: start-up to first answer ${Math.round(shimStdio.startupMs)} ms (includes spawning the MCP server); RSS idle ${shimStdio.rssIdleMb} MB, under load ${shimStdio.rssLoadMb} MB`);
