@@ -115,7 +115,7 @@ async function callOnce(toolName: string, text: string, options: ConfigOption & 
 }
 
 interface SnippetCliOptions extends ConfigOption {
-  baseUrl?: string;
+  baseUrl?: string[];
   tools?: string;
   apiKeyEnv?: string;
   format: SnippetFormat;
@@ -124,7 +124,7 @@ interface SnippetCliOptions extends ConfigOption {
 async function printSnippets(options: SnippetCliOptions): Promise<void> {
   await withRegistry(options.config, async (registry, config) => {
     const { host, port } = resolveBind({}, config);
-    const baseUrl = options.baseUrl ?? callableUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    const baseUrl = options.baseUrl?.length ? options.baseUrl : callableUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
     const snippet = litellmConfig(registry.list(), { baseUrl, tools: options.tools, apiKeyEnv: options.apiKeyEnv });
     process.stdout.write(renderSnippet(snippet, options.format));
   });
@@ -138,6 +138,10 @@ async function healthcheck(options: { url?: string; timeout: number }): Promise<
   });
   if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
   process.stdout.write(`${url}: ${((await response.json()) as { status?: string }).status ?? 'ok'}\n`);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseFormat(value: string): SnippetFormat {
@@ -194,7 +198,7 @@ program
   .command('snippets')
   .description('print a LiteLLM config with one model_list entry per tool')
   .option('-c, --config <file>', 'config file')
-  .option('--base-url <url>', "where LiteLLM reaches the shim (default: the config's host and port)")
+  .option('--base-url <url>', "where LiteLLM reaches the shim (default: the config's host and port); repeat it for replicas", collect, [] as string[])
   .option('--tools <glob>', 'only tools matching this glob')
   .option('--api-key-env <var>', 'api_key: os.environ/VAR instead of dummy-key')
   .option('--format <format>', 'yaml or json', parseFormat, 'yaml' as SnippetFormat)

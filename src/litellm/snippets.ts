@@ -4,8 +4,11 @@ import { HEALTH_CHECK_MODEL } from '../openai/health-probe.js';
 import type { RegisteredTool } from '../registry.js';
 
 export interface SnippetOptions {
-  /** Where LiteLLM reaches the shim, e.g. `http://mcp-model-shim:8080`. */
-  baseUrl: string;
+  /**
+   * Where LiteLLM reaches the shim, e.g. `http://mcp-model-shim:8080`; several replicas give one
+   * deployment each under every `model_name`, which LiteLLM load-balances.
+   */
+  baseUrl: string | readonly string[];
   /** Glob of tool names to include (default: all). */
   tools?: string;
   /** Environment variable holding the shim's API key (`os.environ/VAR`); default `dummy-key`. */
@@ -37,31 +40,37 @@ const TOOL_TIMEOUT_SECONDS = 600;
  * the one global key, and it only affects models that disable their health check.
  */
 export function litellmConfig(tools: readonly RegisteredTool[], { baseUrl, tools: pattern, apiKeyEnv }: SnippetOptions) {
-  const base = baseUrl.replace(/\/+$/, '');
+  const bases = (typeof baseUrl === 'string' ? [baseUrl] : baseUrl).map((url) => url.replace(/\/+$/, ''));
   const selected = pattern ? tools.filter((tool) => globMatcher([pattern])(tool.name)) : tools;
+  const apiKey = apiKeyEnv ? `os.environ/${apiKeyEnv}` : 'dummy-key';
   return {
-    model_list: selected.map((tool) => ({
-      model_name: tool.name,
-      litellm_params: {
-        model: `openai/${tool.name}`,
-        api_base: `${base}/tools/${encodeURIComponent(tool.name)}`,
-        api_key: apiKeyEnv ? `os.environ/${apiKeyEnv}` : 'dummy-key',
-        num_retries: 0,
-        max_retries: 0,
-        timeout: TOOL_TIMEOUT_SECONDS,
-        stream_timeout: TOOL_TIMEOUT_SECONDS,
-        cooldown_time: 0,
-      },
-      model_info: {
-        mode: 'chat',
-        description: tool.definition.description ?? `MCP tool ${tool.name}`,
-        cooldown_time: 0,
-        supports_reasoning: true,
-        disable_background_health_check: true,
-        health_check_model: `openai/${HEALTH_CHECK_MODEL}`,
-      },
-    })),
+    model_list: selected.flatMap((tool) => bases.map((base) => deployment(tool, base, apiKey))),
     general_settings: { health_check_skip_disabled_background_models: true },
+  };
+}
+
+/** One `model_list` entry: this tool on the shim at `base`. */
+function deployment(tool: RegisteredTool, base: string, apiKey: string) {
+  return {
+    model_name: tool.name,
+    litellm_params: {
+      model: `openai/${tool.name}`,
+      api_base: `${base}/tools/${encodeURIComponent(tool.name)}`,
+      api_key: apiKey,
+      num_retries: 0,
+      max_retries: 0,
+      timeout: TOOL_TIMEOUT_SECONDS,
+      stream_timeout: TOOL_TIMEOUT_SECONDS,
+      cooldown_time: 0,
+    },
+    model_info: {
+      mode: 'chat',
+      description: tool.definition.description ?? `MCP tool ${tool.name}`,
+      cooldown_time: 0,
+      supports_reasoning: true,
+      disable_background_health_check: true,
+      health_check_model: `openai/${HEALTH_CHECK_MODEL}`,
+    },
   };
 }
 

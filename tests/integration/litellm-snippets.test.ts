@@ -69,6 +69,12 @@ describe('LiteLLM model_list snippets', () => {
     // The committed example is what the generator prints for the embedded default.
     const yaml = (await run(['--base-url', 'http://mcp-model-shim:8080'])).stdout;
     expect(yaml).toBe(readFileSync(path.join(ROOT, 'litellm-snippets/generated-example.yaml'), 'utf8'));
+    // Replicas: one deployment per base URL under each model_name, for LiteLLM to balance.
+    const replicas = YAML.parse((await run(['--tools', 'get-sum', '--base-url', 'http://a:1', '--base-url', 'http://b:2/'])).stdout) as { model_list: Entry[] };
+    expect(replicas.model_list.map((entry) => [entry.model_name, entry.litellm_params.api_base])).toEqual([
+      ['get-sum', 'http://a:1/tools/get-sum'],
+      ['get-sum', 'http://b:2/tools/get-sum'],
+    ]);
     await expect(run(['--format', 'toml'])).rejects.toMatchObject({ stderr: expect.stringContaining('must be yaml or json') });
   });
 });
