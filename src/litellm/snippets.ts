@@ -2,6 +2,7 @@ import YAML from 'yaml';
 import { globMatcher } from '../glob.js';
 import { HEALTH_CHECK_MODEL } from '../openai/health-probe.js';
 import type { RegisteredTool } from '../registry.js';
+import { isRetrySafe } from '../retry-safety.js';
 
 export interface SnippetOptions {
   /**
@@ -19,6 +20,15 @@ export type SnippetFormat = 'yaml' | 'json';
 
 /** A tool call can run for minutes (a long query); LiteLLM's default would cut it off. */
 const TOOL_TIMEOUT_SECONDS = 600;
+
+/** How long LiteLLM keeps a failed replica out of rotation (then it gets traffic again). */
+export const REPLICA_COOLDOWN_SECONDS = 10;
+
+/**
+ * With replicas, the first connection error, 503 or 429 from one takes it out of rotation at once,
+ * so the next call (or a read-only call's retry) goes to another replica.
+ */
+const REPLICA_ALLOWED_FAILS = { InternalServerErrorAllowedFails: 0, ServiceUnavailableErrorAllowedFails: 0, RateLimitErrorAllowedFails: 0 };
 
 /**
  * A paste-ready LiteLLM config: one `model_list` entry per tool, plus the settings that make
@@ -38,35 +48,47 @@ const TOOL_TIMEOUT_SECONDS = 600;
  *   names the shim's sentinel model, which the shim answers without running anything.
  * All are per deployment, so pasting only the `model_list` keeps them; `general_settings` is
  * the one global key, and it only affects models that disable their health check.
+ *
+ * Replicas (several base URLs) change two things, from LiteLLM 1.108.6's router: it reports a
+ * refused connection, a reset mid-call and a 500 as one error, so nothing can tell "not sent" from
+ * "may have run" for a dead replica. Hence:
+ * - every replica leaves rotation for REPLICA_COOLDOWN_SECONDS on its first such failure
+ *   (`allowed_fails_policy`; `cooldown_time: 0` would keep a dead one in rotation);
+ * - read-only and idempotent tools get `num_retries: 2`: the retry goes to a replica in rotation;
+ * - every other tool keeps `num_retries: 0`: a call a dying replica may have run fails with an
+ *   error instead of running twice, and the dead replica is out of rotation for the next one.
  */
 export function litellmConfig(tools: readonly RegisteredTool[], { baseUrl, tools: pattern, apiKeyEnv }: SnippetOptions) {
   const bases = (typeof baseUrl === 'string' ? [baseUrl] : baseUrl).map((url) => url.replace(/\/+$/, ''));
   const selected = pattern ? tools.filter((tool) => globMatcher([pattern])(tool.name)) : tools;
   const apiKey = apiKeyEnv ? `os.environ/${apiKeyEnv}` : 'dummy-key';
+  const replicated = bases.length > 1;
   return {
-    model_list: selected.flatMap((tool) => bases.map((base) => deployment(tool, base, apiKey))),
+    model_list: selected.flatMap((tool) => bases.map((base) => deployment(tool, base, apiKey, replicated))),
     general_settings: { health_check_skip_disabled_background_models: true },
   };
 }
 
 /** One `model_list` entry: this tool on the shim at `base`. */
-function deployment(tool: RegisteredTool, base: string, apiKey: string) {
+function deployment(tool: RegisteredTool, base: string, apiKey: string, replicated: boolean) {
+  const cooldownTime = replicated ? REPLICA_COOLDOWN_SECONDS : 0;
   return {
     model_name: tool.name,
     litellm_params: {
       model: `openai/${tool.name}`,
       api_base: `${base}/tools/${encodeURIComponent(tool.name)}`,
       api_key: apiKey,
-      num_retries: 0,
+      num_retries: replicated && isRetrySafe(tool.definition) ? 2 : 0,
       max_retries: 0,
       timeout: TOOL_TIMEOUT_SECONDS,
       stream_timeout: TOOL_TIMEOUT_SECONDS,
-      cooldown_time: 0,
+      cooldown_time: cooldownTime,
     },
     model_info: {
       mode: 'chat',
       description: tool.definition.description ?? `MCP tool ${tool.name}`,
-      cooldown_time: 0,
+      cooldown_time: cooldownTime,
+      ...(replicated ? { allowed_fails_policy: REPLICA_ALLOWED_FAILS } : {}),
       supports_reasoning: true,
       disable_background_health_check: true,
       health_check_model: `openai/${HEALTH_CHECK_MODEL}`,
