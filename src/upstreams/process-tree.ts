@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Every descendant of `root`, read from /proc (Linux; elsewhere none are found). A server started
@@ -34,13 +34,23 @@ export function descendants(root: number): number[] {
   return found;
 }
 
-/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+/**
+ * Whether a process with this pid runs (signal 0 checks without sending anything). A zombie does
+ * not: it has exited, and only waits for a parent (often an init that never reaps) to collect it.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch (err) {
+    // Gone since the signal, or no /proc at all (not Linux: signal 0 is all there is).
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
   }
 }
 

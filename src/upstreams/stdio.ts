@@ -7,6 +7,10 @@ import { log } from '../log.js';
 import { McpUpstream } from './mcp-upstream.js';
 import { descendants, endProcesses, exited } from './process-tree.js';
 
+/** How long a child gets to exit once its stdin is closed, then after SIGTERM before SIGKILL. */
+const STDIN_EXIT_MS = 400;
+const KILL_AFTER_MS = 400;
+
 /** An MCP server run as one long-lived child process, restarted with back-off when it exits. */
 export class StdioUpstream extends McpUpstream {
   readonly kind = 'stdio';
@@ -45,10 +49,15 @@ export class StdioUpstream extends McpUpstream {
     // 2 s after its stdin closes (Docker's stop must not wait for a server stuck in start-up).
     const stopping = root !== undefined && this.handshaking ? endProcesses([root]) : undefined;
     const closing = super.close();
-    // The child's own children can hold its pipes open, and the SDK waits for the pipes: end
-    // them as soon as the child itself is gone (or the SDK's SIGTERM/SIGKILL steps are due).
-    if (root !== undefined) await exited(root, 4500);
-    await endProcesses(tree);
+    if (root !== undefined) {
+      // Closing stdin asks the child to exit (the MCP way). One still busy with a call is past the
+      // shutdown grace already: SIGTERM follows shortly, not after the SDK's 2 s, so a shutdown
+      // takes at most shutdownGraceSeconds + 1 s.
+      await exited(root, STDIN_EXIT_MS);
+      await endProcesses([root], KILL_AFTER_MS);
+    }
+    // The child's own children can hold its pipes open, and the SDK waits for the pipes.
+    await endProcesses(tree, KILL_AFTER_MS);
     await closing;
     await stopping;
   }

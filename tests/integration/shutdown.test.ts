@@ -6,7 +6,7 @@ import request from 'supertest';
 import { alive, descendants } from '../../src/upstreams/process-tree.js';
 import { TEST_SERVER } from '../fixtures/rest-adapter.js';
 import { startShim } from '../../src/server.js';
-import { exited } from '../helpers/serve-process.js';
+import { exited, serveProcess } from '../helpers/serve-process.js';
 import { eventually, startTestShim, stdioTestServer } from '../helpers/shim.js';
 
 const chat = (content: string) => ({ messages: [{ role: 'user', content }] });
@@ -88,4 +88,24 @@ describe('SIGTERM at any moment ends the serve command promptly, children and al
     expect(code).toBe(0);
     expect(ms).toBeLessThan(5000);
   });
+});
+
+test('SIGTERM with a call in flight past the grace period: serve exits within shutdownGraceSeconds + 1 s, the caller gets no hang, the server child is gone', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shim-shutdown-'));
+  const config = path.join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ server: { shutdownGraceSeconds: 1 }, mcpServers: { db: stdioTestServer() } }));
+  const shim = await serveProcess(path.resolve(__dirname, '../../dist/cli.js'), ['--config', config, '--port', '0'], dir);
+  const upstreams = descendants(shim.child.pid!);
+  const inFlight = fetch(`${shim.url}/tools/slow/chat/completions`, { method: 'POST', body: JSON.stringify(chat('{"ms": 30000}')) }).then(
+    (res) => res.status,
+    () => 'cut off',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const sent = Date.now();
+  shim.child.kill('SIGTERM');
+  expect(await exited(shim.child)).toBe(0);
+  expect(Date.now() - sent).toBeLessThan(2000);
+  expect(await inFlight).toBe('cut off');
+  expect(upstreams.length).toBeGreaterThan(0);
+  expect(upstreams.filter(alive)).toEqual([]);
 });
