@@ -1,6 +1,8 @@
 import { errorOutcome, resultOutcome } from './call-outcome.js';
 import { RequestError, UnknownToolError } from './errors.js';
-import { checkArguments, IN_CHAT_MESSAGE, textToArguments, type ArgumentsPlace } from './openai/arguments.js';
+import { argumentsFromLlm } from './llm/arguments-from-text.js';
+import type { Llm } from './llm/client.js';
+import { checkArguments, IN_CHAT_MESSAGE, isJsonText, textToArguments, type ArgumentsPlace } from './openai/arguments.js';
 import type { RegisteredTool, ToolView } from './registry.js';
 import { applyPolicy } from './tool-policy.js';
 import type { CallOptions, CallToolResult, ToolDefinition } from './upstreams/types.js';
@@ -18,24 +20,70 @@ export function findTool(tools: ToolView, name: string): RegisteredTool {
 
 /** Arguments from a message's text (see `openai/arguments.ts`), validated; errors name the face's `place`. */
 export function argumentsFromText(tool: RegisteredTool, text: string, place = IN_CHAT_MESSAGE): Record<string, unknown> {
-  return checkedArguments(tool, noteRejection(tool, () => textToArguments(text, asCalled(tool), place)), place);
+  return noteRejection(tool, () => readArguments(tool, text, place));
+}
+
+export interface CallArguments {
+  /** What is sent: pins included. */
+  args: Record<string, unknown>;
+  /** Derived by the LLM from plain text (`fromText: llm`): what the person would type (no pins). */
+  derived?: Record<string, unknown>;
+}
+
+/**
+ * Arguments for a call from a message: as `argumentsFromText` reads them, or, for a tool with
+ * `fromText: llm` whose message is not JSON and gives no valid arguments that way, as the LLM
+ * derives them (see llm/arguments-from-text.ts).
+ */
+export async function argumentsForCall(tool: RegisteredTool, text: string, place: ArgumentsPlace, llm?: Llm, signal?: AbortSignal): Promise<CallArguments> {
+  try {
+    return { args: readArguments(tool, text, place) };
+  } catch (err) {
+    if (!(err instanceof RequestError) || !llm || tool.policy?.fromText !== 'llm' || isJsonText(text)) {
+      if (err instanceof RequestError) tool.observer.rejected(tool);
+      throw err;
+    }
+  }
+  let derived: Record<string, unknown> = {};
+  const check = (given: Record<string, unknown>) => {
+    const sent = validated(tool, given, place);
+    derived = given;
+    return sent;
+  };
+  const args = await noteRejectionAsync(tool, () => argumentsFromLlm(llm, asCalled(tool), text, check, place, signal));
+  return { args, derived };
 }
 
 /** Arguments given as an object (the REST adapter's body), validated. */
 export function checkedArguments(tool: RegisteredTool, args: Record<string, unknown>, place: ArgumentsPlace = IN_CHAT_MESSAGE): Record<string, unknown> {
+  return noteRejection(tool, () => validated(tool, args, place));
+}
+
+function readArguments(tool: RegisteredTool, text: string, place: ArgumentsPlace): Record<string, unknown> {
+  return validated(tool, textToArguments(text, asCalled(tool), place), place);
+}
+
+function validated(tool: RegisteredTool, args: Record<string, unknown>, place: ArgumentsPlace): Record<string, unknown> {
   // Pins join after the caller's arguments are checked for names they may not use, and the
   // whole is validated against the upstream's own schema.
-  return noteRejection(tool, () => {
-    const sent = applyPolicy(args, tool.policy, tool.name, place.param);
-    checkArguments(sent, asCalled(tool), tool.validate, place);
-    return sent;
-  });
+  const sent = applyPolicy(args, tool.policy, tool.name, place.param);
+  checkArguments(sent, asCalled(tool), tool.validate, place);
+  return sent;
 }
 
 /** Arguments the shim refuses are a call outcome too (`rejected`), though nothing is sent. */
 function noteRejection<T>(tool: RegisteredTool, read: () => T): T {
   try {
     return read();
+  } catch (err) {
+    if (err instanceof RequestError) tool.observer.rejected(tool);
+    throw err;
+  }
+}
+
+async function noteRejectionAsync<T>(tool: RegisteredTool, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
   } catch (err) {
     if (err instanceof RequestError) tool.observer.rejected(tool);
     throw err;

@@ -15,6 +15,7 @@ export function secretsOf(config: ShimConfig): string[] {
   const found: unknown[] = [];
   for (const key of config.server.apiKeys ?? []) found.push(typeof key === 'string' ? key : key.key);
   for (const policy of Object.values(config.tools ?? {})) found.push(...Object.values(policy.pin ?? {}));
+  found.push(config.llm?.apiKey, ...urlCredentials(config.llm?.baseUrl ?? ''));
   for (const server of Object.values(config.mcpServers)) {
     if ('env' in server) found.push(...Object.values(server.env ?? {}));
     if ('headers' in server) found.push(...Object.values(server.headers ?? {}));

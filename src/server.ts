@@ -5,6 +5,7 @@ import { DEFAULT_SHUTDOWN_GRACE_SECONDS, type ShimConfig } from './config/types.
 import { createApp, type AppOptions } from './http/app.js';
 import { answerClientErrors } from './http/client-error.js';
 import { allOf } from './call-outcome.js';
+import { createLlm } from './llm/client.js';
 import { ShimMetrics } from './metrics.js';
 import { ToolRegistry } from './registry.js';
 import { secretsOf, useSecrets } from './secrets.js';
@@ -66,7 +67,8 @@ export async function startShim(
     throw signal.reason;
   }
   const { apiKeys, maxBodyBytes } = config.server;
-  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing });
+  const llm = config.llm ? createLlm(config.llm) : undefined;
+  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm });
   let server: ReturnType<typeof app.listen>;
   try {
     server = await new Promise((resolve, reject) => {

@@ -55,10 +55,15 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   const data = interpolate(document, env) as Record<string, unknown>;
   if (!validate(data)) throw new ConfigError(formatErrors(validate.errors ?? []));
   const config = data as unknown as ShimConfig;
+  const needsLlm = Object.entries(config.tools ?? {}).find(([, policy]) => policy.fromText === 'llm');
+  if (needsLlm && !config.llm) {
+    throw new ConfigError(`tools.${needsLlm[0]}.fromText: "llm" needs an \`llm\` section (baseUrl, model) to ask`);
+  }
   return {
     server: config.server ?? {},
     mcpServers: config.mcpServers,
     ...(config.tools ? { tools: config.tools } : {}),
+    ...(config.llm ? { llm: config.llm } : {}),
   };
 }
 

@@ -44,6 +44,20 @@ const toolPolicy = {
     pin: { type: 'object' },
     hide: { type: 'array', items: { type: 'string', minLength: 1 } },
     timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+    fromText: { enum: ['llm'] },
+    confirm: { type: 'boolean' },
+  },
+} as const;
+
+const llm = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['baseUrl', 'model'],
+  properties: {
+    baseUrl: httpUrl,
+    apiKey: { type: 'string' },
+    model: { type: 'string', minLength: 1 },
+    timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
   },
 } as const;
 
@@ -111,6 +125,7 @@ export const configSchema = {
       },
     },
     tools: { type: 'object', additionalProperties: toolPolicy },
+    llm,
     mcpServers: {
       type: 'object',
       // Server names become part of qualified tool names (`server__tool`) and log fields.

@@ -42,6 +42,22 @@ export interface ToolPolicy extends Rendering {
   /** Parameters removed from the exposed schema; sending one is a 400. */
   hide?: string[];
   timeoutSeconds?: number;
+  /** `llm`: a message that is not JSON is turned into arguments by the `llm` section's model. */
+  fromText?: 'llm';
+  /**
+   * Arguments derived from text for a tool not annotated read-only or idempotent are shown, not
+   * run, until the person sends them as JSON; `false` runs them at once.
+   */
+  confirm?: boolean;
+}
+
+/** The OpenAI-compatible endpoint the shim asks for language work (normally the LiteLLM proxy). */
+export interface LlmConfig {
+  /** As the openai client's `baseURL`, e.g. `http://litellm:4000/v1`. */
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  timeoutSeconds?: number;
 }
 
 /** An MCP server started as a child process (Claude Desktop / Cursor `mcpServers` layout). */
@@ -79,6 +95,7 @@ export interface ShimConfig {
   server: { host?: string; port?: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number; metrics?: boolean; traceContent?: boolean };
   tools?: Record<string, ToolPolicy>;
   mcpServers: Record<string, ServerConfig>;
+  llm?: LlmConfig;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -88,5 +105,6 @@ export const DEFAULT_MAX_CONCURRENT_CALLS = 32;
 export const DEFAULT_MAX_QUEUED_CALLS = 64;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+export const DEFAULT_LLM_TIMEOUT_SECONDS = 60;
 export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_TABLE_ROWS = 50;

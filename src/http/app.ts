@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { DEFAULT_MAX_BODY_BYTES, type ApiKeyConfig } from '../config/types.js';
 import { CHAT, COMPLETIONS, RESPONSES } from '../faces/index.js';
+import type { Llm } from '../llm/client.js';
 import type { ShimMetrics } from '../metrics.js';
 import type { ToolRegistry } from '../registry.js';
 import type { Tracing } from '../tracing/index.js';
@@ -26,10 +27,12 @@ export interface AppOptions {
   metrics?: ShimMetrics;
   /** Opens a server span per request when tracing is on. */
   tracing?: Tracing;
+  /** The `llm` section's model (arguments from plain text). */
+  llm?: Llm;
 }
 
 /** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, health. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
@@ -44,7 +47,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   // without `/v1`, and at the root, where `body.model` names the tool.
   // One route per path (not an array), so a request's route template names the door it came by.
   for (const [endpoint, face] of [['chat/completions', CHAT], ['responses', RESPONSES], ['completions', COMPLETIONS]] as const) {
-    const handler = modelCall(registry, face, { keepAliveMs });
+    const handler = modelCall(registry, face, { keepAliveMs, llm });
     for (const path of [`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`]) app.post(path, handler);
   }
   app.use(modelRoutes(registry));

@@ -37,7 +37,7 @@ const FENCE = /```[^\n`]*\n([\s\S]*?)\n?[ \t]*```/;
  */
 export function textToArguments(text: string, tool: ToolDefinition, place = IN_CHAT_MESSAGE): Record<string, unknown> {
   const inner = unfence(text.trim());
-  if (inner.startsWith('{') || inner.startsWith('[')) return unwrap(parseObject(inner, tool, place), tool);
+  if (looksLikeJson(inner)) return unwrap(parseObject(inner, tool, place), tool);
   if (inner === '') {
     if (requiredNames(tool.inputSchema).length === 0) return {};
     throw argumentsError(tool, `${place.noun} is empty`, place);
@@ -47,6 +47,15 @@ export function textToArguments(text: string, tool: ToolDefinition, place = IN_C
     throw argumentsError(tool, `${place.noun} is plain text, but this tool needs a JSON object of arguments`, place);
   }
   return { [target]: inner };
+}
+
+/** Whether the text (or its fenced block) is meant as JSON arguments: an object or array, parseable or not. */
+export function isJsonText(text: string): boolean {
+  return looksLikeJson(unfence(text.trim()));
+}
+
+function looksLikeJson(text: string): boolean {
+  return text.startsWith('{') || text.startsWith('[');
 }
 
 /** Checks arguments against the tool's compiled schema validator, if it has one. */

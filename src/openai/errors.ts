@@ -1,6 +1,6 @@
 import { RequestError, UnknownToolError } from '../errors.js';
 import { redact } from '../secrets.js';
-import { CallCancelledError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
+import { CallCancelledError, LlmFailedError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
 
 /** OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`. */
 export interface OpenAIErrorBody {
@@ -55,6 +55,7 @@ function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse
     return response;
   }
   if (err instanceof UpstreamRejectedError) return respond(400, 'invalid_request_error', err.message, 'messages', 'upstream_rejected');
+  if (err instanceof LlmFailedError) return respond(err.timedOut ? 504 : 502, 'upstream_error', err.message, null, 'llm_failed');
   if (err instanceof CallCancelledError) return respond(CLIENT_CLOSED_REQUEST, 'upstream_error', err.message, null, 'cancelled');
   const timedOut = err instanceof UpstreamTimeoutError;
   const code = timedOut ? 'upstream_timeout' : 'upstream_failed';

@@ -38,6 +38,21 @@ export class UpstreamRejectedError extends UpstreamError {
   readonly mayHaveRun = false;
 }
 
+/**
+ * The LLM asked for arguments failed or timed out: the tool was not called. 502 (504 when it
+ * timed out), which clients may retry: nothing ran.
+ */
+export class LlmFailedError extends UpstreamError {
+  override name = 'LlmFailedError';
+  readonly mayHaveRun = false;
+  constructor(
+    message: string,
+    readonly timedOut = false,
+  ) {
+    super('llm', message);
+  }
+}
+
 /** The call was sent and then failed or was lost: it may have run. */
 export class UpstreamFailedError extends UpstreamError {
   override name = 'UpstreamFailedError';

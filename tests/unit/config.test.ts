@@ -1,3 +1,4 @@
+import { secretsOf } from '../../src/secrets.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +93,18 @@ mcpServers:
       'mcpServers.files.args: must be array',
     );
     expect(configError(() => parseConfig('server:\n  port: 99999\nmcpServers: {}\n', {}))).toBe('server.port: must be <= 65535');
+  });
+
+  test('llm: baseUrl and model required; fromText: llm needs it; its key is a secret', () => {
+    const yaml = 'llm: { baseUrl: "http://litellm:4000/v1", apiKey: "${LLM_KEY}", model: gpt-4o-mini }\ntools:\n  "pg_*": { fromText: llm }\nmcpServers: {}\n';
+    const config = parseConfig(yaml, { LLM_KEY: 'sk-llm-secret-key' });
+    expect(config.llm).toEqual({ baseUrl: 'http://litellm:4000/v1', apiKey: 'sk-llm-secret-key', model: 'gpt-4o-mini' });
+    expect(secretsOf(config)).toContain('sk-llm-secret-key');
+    expect(configError(() => parseConfig('llm: { baseUrl: "http://x/v1" }\nmcpServers: {}\n', {}))).toBe('llm: missing required key "model"');
+    expect(configError(() => parseConfig('tools:\n  "pg_*": { fromText: llm }\nmcpServers: {}\n', {}))).toBe(
+      'tools.pg_*.fromText: "llm" needs an `llm` section (baseUrl, model) to ask',
+    );
+    expect(configError(() => parseConfig('tools:\n  x: { fromText: magic }\nmcpServers: {}\n', {}))).toBe('tools.x.fromText: must be one of llm');
   });
 
   test('render and maxTableRows, on a server entry and per tool', () => {

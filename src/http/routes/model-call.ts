@@ -1,12 +1,16 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { RequestError } from '../../errors.js';
 import type { CallRequest, Face } from '../../faces/index.js';
-import { argumentsFromText, callTool, findTool } from '../../invoke.js';
+import { argumentsForCall, callTool, findTool } from '../../invoke.js';
+import type { Llm } from '../../llm/client.js';
 import { log } from '../../log.js';
 import { toErrorResponse } from '../../openai/errors.js';
 import { HEALTH_CHECK_MODEL, healthProbeAnswer } from '../../openai/health-probe.js';
 import type { ToolRegistry } from '../../registry.js';
+import { isRetrySafe } from '../../retry-safety.js';
+import type { CallToolResult } from '../../upstreams/types.js';
 import { renderAnswer } from '../../render/answer.js';
+import { confirmationAnswer, withDerivedArguments } from '../../render/derived.js';
 import { renderProgress } from '../../render/result.js';
 import { abortOnClientClose } from '../abort.js';
 import { visibleTools } from '../auth.js';
@@ -15,6 +19,8 @@ import { errorContext, noteCall } from '../request-log.js';
 
 export interface ModelCallOptions {
   keepAliveMs: number;
+  /** The `llm` section's model, for tools with `fromText: llm`. */
+  llm?: Llm;
 }
 
 /**
@@ -22,7 +28,7 @@ export interface ModelCallOptions {
  * is named by the path (`/tools/:name/…`) or, on the plain OpenAI routes, by `body.model`; the
  * face's text (last user message, input, prompt) holds the arguments. Every face takes this path.
  */
-export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs }: ModelCallOptions): RequestHandler {
+export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs, llm }: ModelCallOptions): RequestHandler {
   return async (req: Request, res: Response) => {
     const request = face.parse(req.body);
     const name = (req.params as { name?: string }).name ?? request.model;
@@ -33,14 +39,23 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
     }
     const tool = findTool(visibleTools(res, registry), name);
     noteCall(res, tool);
-    const args = argumentsFromText(tool, request.userText, face.place);
-    log.debug('tool arguments', { tool: tool.name, arguments: args });
     const signal = abortOnClientClose(res);
+    const { args, derived } = await argumentsForCall(tool, request.userText, face.place, llm, signal);
+    log.debug('tool arguments', { tool: tool.name, arguments: args, derived: derived !== undefined });
+    if (derived && !isRetrySafe(tool.definition) && tool.policy?.confirm !== false) {
+      answerWith(face, request, tool.name, confirmationAnswer(tool, derived), res, keepAliveMs);
+      return;
+    }
+    // A derived call shows what it ran with, unless the caller asked for one JSON document.
+    const render = (result: CallToolResult) => {
+      const answer = renderAnswer(result, tool, request.json);
+      return derived && !request.json ? withDerivedArguments(tool, derived, answer) : answer;
+    };
 
     if (!request.stream) {
       const result = await callTool(tool, args, signal);
       if (result.isError) res.set('x-mcp-tool-error', 'true');
-      res.json(face.answer(request, tool.name, renderAnswer(result, tool, request.json)));
+      res.json(face.answer(request, tool.name, render(result)));
       return;
     }
 
@@ -60,8 +75,14 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
       return;
     }
     if (result.isError && !events.started) res.set('x-mcp-tool-error', 'true');
-    answer.finish(renderAnswer(result, tool, request.json));
+    answer.finish(render(result));
   };
+}
+
+/** An answer that is not a tool's result (a health probe, a confirmation), streamed or not as asked. */
+function answerWith<R extends CallRequest>(face: Face<R>, request: R, model: string, content: string, res: Response, keepAliveMs: number): void {
+  if (request.stream) face.stream(request, model, new EventStream(res, keepAliveMs)).finish(content);
+  else res.json(face.answer(request, model, content));
 }
 
 /**
@@ -72,7 +93,5 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
 function answerHealthProbe<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, name: string, request: R, res: Response, keepAliveMs: number): void {
   if (name !== HEALTH_CHECK_MODEL) noteCall(res, findTool(visibleTools(res, registry), name));
   log.info('answered a LiteLLM health check without running the tool', { tool: name });
-  const content = healthProbeAnswer(name);
-  if (request.stream) face.stream(request, name, new EventStream(res, keepAliveMs)).finish(content);
-  else res.json(face.answer(request, name, content));
+  answerWith(face, request, name, healthProbeAnswer(name), res, keepAliveMs);
 }
