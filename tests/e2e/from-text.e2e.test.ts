@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import OpenAI from 'openai';
+import { startShim, type RunningShim } from '../../src/server.js';
+import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
+import { freePort } from '../helpers/free-port.js';
+import { startLiteLLM, type LiteLLM } from './litellm.js';
+import { SEED } from './postgres-shims.js';
+
+const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
+
+/**
+ * The field report's next step, end to end: a sentence typed to `pg_execute_query` through the real
+ * LiteLLM proxy, the shim asking its LLM through that same proxy (which routes `gpt-test` to the
+ * scripted stand-in), and the real PostgreSQL server and database behind the tool.
+ */
+describe('a sentence through LiteLLM becomes a query on the real PostgreSQL', () => {
+  let llm: ScriptedLlm;
+  let litellm: LiteLLM;
+  let shim: RunningShim;
+  let openai: OpenAI;
+
+  beforeAll(async () => {
+    llm = await startScriptedLlm();
+    // LiteLLM must know the shim's address and the shim LiteLLM's: the shim's port is chosen first.
+    const port = await freePort();
+    litellm = await startLiteLLM({
+      model_list: [
+        {
+          model_name: 'pg_execute_query',
+          litellm_params: { model: 'openai/pg_execute_query', api_base: `http://127.0.0.1:${port}/tools/pg_execute_query`, api_key: 'dummy-key' },
+        },
+        { model_name: 'gpt-test', litellm_params: { model: 'openai/gpt-test', api_base: llm.baseUrl, api_key: 'scripted' } },
+      ],
+    });
+    shim = await startShim(
+      {
+        server: {},
+        mcpServers: { postgres: { command: process.execPath, args: [PG_SERVER], env: { POSTGRES_CONNECTION_STRING: process.env.E2E_DATABASE_URL! } } },
+        tools: { pg_execute_query: { fromText: 'llm' } },
+        llm: { baseUrl: `${litellm.url}/v1`, apiKey: litellm.masterKey, model: 'gpt-test' },
+      },
+      { host: '127.0.0.1', port },
+    );
+    openai = new OpenAI({ baseURL: litellm.url, apiKey: litellm.masterKey, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await shim?.close();
+    await litellm?.stop();
+    await llm?.close();
+  });
+
+  test('the server does not mark the query tool read-only, so the derived JSON is shown first; sent back, it returns the rows', async () => {
+    llm.reply({ toolCalls: [{ name: 'pg_execute_query', arguments: SEED }] });
+    const shown = await openai.chat.completions.create({ model: 'pg_execute_query', messages: [{ role: 'user', content: 'which databases are there?' }] });
+    const content = shown.choices[0]!.message.content!;
+    expect(content).toMatch(/Not run yet: "pg_execute_query" is not marked read-only, so it may change data\. Send exactly this JSON as your message to run it\.$/);
+
+    // LiteLLM passed the shim's function and its forced tool_choice through to the model.
+    const [asked] = llm.requests as { tools: { function: { name: string } }[]; tool_choice: unknown; messages: { role: string; content: string }[] }[];
+    expect(asked!.tools.map((tool) => tool.function.name)).toEqual(['pg_execute_query']);
+    expect(asked!.tool_choice).toEqual({ type: 'function', function: { name: 'pg_execute_query' } });
+    expect(asked!.messages.at(-1)).toEqual({ role: 'user', content: 'which databases are there?' });
+
+    const json = /```json\n([\s\S]*)\n```/.exec(content)![1]!;
+    expect(JSON.parse(json)).toEqual(SEED);
+    const ran = await openai.chat.completions.create({ model: 'pg_execute_query', messages: [{ role: 'user', content: json }] });
+    const { stdout } = await promisify(execFile)('psql', [process.env.E2E_DATABASE_URL!, '-Atc', SEED.query]);
+    for (const datname of stdout.trim().split('\n')) expect(ran.choices[0]!.message.content).toContain(`| ${datname} |`);
+    expect(llm.requests).toHaveLength(1);
+  });
+});
