@@ -125,7 +125,8 @@ async function printSnippets(options: SnippetCliOptions): Promise<void> {
   await withRegistry(options.config, async (registry, config) => {
     const { host, port } = resolveBind({}, config);
     const baseUrl = options.baseUrl?.length ? options.baseUrl : callableUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
-    const snippet = litellmConfig(registry.list(), { baseUrl, tools: options.tools, apiKeyEnv: options.apiKeyEnv });
+    const agents = Object.keys(config.agents ?? {});
+    const snippet = litellmConfig(registry.list(), { baseUrl, tools: options.tools, apiKeyEnv: options.apiKeyEnv, agents });
     process.stdout.write(renderSnippet(snippet, options.format));
   });
 }

@@ -4,6 +4,7 @@ import { ConfigError } from './config/errors.js';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, type ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { answerClientErrors } from './http/client-error.js';
+import { agentsFromConfig } from './agents/agent.js';
 import { allOf } from './call-outcome.js';
 import { createLlm } from './llm/client.js';
 import { ShimMetrics } from './metrics.js';
@@ -68,7 +69,8 @@ export async function startShim(
   }
   const { apiKeys, maxBodyBytes } = config.server;
   const llm = config.llm ? createLlm(config.llm) : undefined;
-  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm });
+  const agents = agentsFromConfig(config.agents);
+  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents });
   let server: ReturnType<typeof app.listen>;
   try {
     server = await new Promise((resolve, reject) => {

@@ -59,11 +59,16 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (needsLlm && !config.llm) {
     throw new ConfigError(`tools.${needsLlm[0]}.fromText: "llm" needs an \`llm\` section (baseUrl, model) to ask`);
   }
+  const agentNames = Object.keys(config.agents ?? {});
+  if (agentNames.length > 0 && !config.llm) {
+    throw new ConfigError(`agents.${agentNames[0]}: agents need an \`llm\` section (baseUrl, model) to think with`);
+  }
   return {
     server: config.server ?? {},
     mcpServers: config.mcpServers,
     ...(config.tools ? { tools: config.tools } : {}),
     ...(config.llm ? { llm: config.llm } : {}),
+    ...(config.agents ? { agents: config.agents } : {}),
   };
 }
 

@@ -61,6 +61,20 @@ const llm = {
   },
 } as const;
 
+const agent = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tools'],
+  properties: {
+    tools: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+    instructions: { type: 'string' },
+    model: { type: 'string', minLength: 1 },
+    maxSteps: { type: 'integer', minimum: 1, maximum: 50 },
+    allowMutations: { type: 'boolean' },
+    maxToolResultBytes: { type: 'integer', minimum: 256 },
+  },
+} as const;
+
 const stdioServer = {
   type: 'object',
   additionalProperties: false,
@@ -126,6 +140,8 @@ export const configSchema = {
     },
     tools: { type: 'object', additionalProperties: toolPolicy },
     llm,
+    // Agent names become model ids and URL path segments, like tool names.
+    agents: { type: 'object', propertyNames: { pattern: '^[A-Za-z0-9_.-]+$' }, additionalProperties: agent },
     mcpServers: {
       type: 'object',
       // Server names become part of qualified tool names (`server__tool`) and log fields.

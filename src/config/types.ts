@@ -90,12 +90,29 @@ export type ServerConfig = StdioServerConfig | RestServerConfig | RemoteServerCo
 /** A key for all tools, or a named key limited to tools matching glob patterns. */
 export type ApiKeyConfig = string | { name?: string; key: string; tools?: string[] };
 
+/** `agents.<name>`: a model that answers with an LLM which calls these tools (see agents/run.ts). */
+export interface AgentConfig {
+  /** Globs over exposed tool names. */
+  tools: string[];
+  /** Sent as a system message before the conversation. */
+  instructions?: string;
+  /** The LLM model; default `llm.model`. */
+  model?: string;
+  /** LLM turns that may call tools; then one last turn without tools answers. */
+  maxSteps?: number;
+  /** Offer tools not annotated read-only too. */
+  allowMutations?: boolean;
+  /** A tool result fed back to the LLM is cut here, with a note. */
+  maxToolResultBytes?: number;
+}
+
 export interface ShimConfig {
   /** host and port as the config file says them: see bind-address.ts for the order with flags and env. */
   server: { host?: string; port?: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number; metrics?: boolean; traceContent?: boolean };
   tools?: Record<string, ToolPolicy>;
   mcpServers: Record<string, ServerConfig>;
   llm?: LlmConfig;
+  agents?: Record<string, AgentConfig>;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -106,5 +123,7 @@ export const DEFAULT_MAX_QUEUED_CALLS = 64;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 export const DEFAULT_LLM_TIMEOUT_SECONDS = 60;
+export const DEFAULT_AGENT_MAX_STEPS = 10;
+export const DEFAULT_AGENT_MAX_TOOL_RESULT_BYTES = 16 * 1024;
 export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_TABLE_ROWS = 50;

@@ -1,5 +1,6 @@
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import type { ErrorResponse } from '../openai/errors.js';
+import type { Turn } from './conversation.js';
 
 /**
  * A face is one wire format a model is called through (chat completions, the Responses API,
@@ -43,6 +44,8 @@ export interface Face<R extends CallRequest = CallRequest> {
   /** Where this format carries the arguments, for error messages. */
   readonly place: ArgumentsPlace;
   parse(body: unknown): R;
+  /** The whole conversation, for agent models (tools read only the user text). */
+  conversation(body: unknown): Turn[];
   /** The whole answer as a JSON body. */
   answer(request: R, model: string, content: string): object;
   stream(request: R, model: string, sink: EventSink): AnswerStream;

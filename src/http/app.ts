@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { Agent } from '../agents/agent.js';
 import { DEFAULT_MAX_BODY_BYTES, type ApiKeyConfig } from '../config/types.js';
 import { CHAT, COMPLETIONS, RESPONSES } from '../faces/index.js';
 import type { Llm } from '../llm/client.js';
@@ -27,12 +28,14 @@ export interface AppOptions {
   metrics?: ShimMetrics;
   /** Opens a server span per request when tracing is on. */
   tracing?: Tracing;
-  /** The `llm` section's model (arguments from plain text). */
+  /** The `llm` section's model (arguments from plain text, agents). */
   llm?: Llm;
+  /** Agent models, served like tools. */
+  agents?: ReadonlyMap<string, Agent>;
 }
 
 /** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, health. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
@@ -47,14 +50,14 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   // without `/v1`, and at the root, where `body.model` names the tool.
   // One route per path (not an array), so a request's route template names the door it came by.
   for (const [endpoint, face] of [['chat/completions', CHAT], ['responses', RESPONSES], ['completions', COMPLETIONS]] as const) {
-    const handler = modelCall(registry, face, { keepAliveMs, llm });
+    const handler = modelCall(registry, face, { keepAliveMs, llm, agents });
     for (const path of [`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`]) app.post(path, handler);
   }
-  app.use(modelRoutes(registry));
+  app.use(modelRoutes(registry, agents));
   app.use(adapterRoutes(registry));
   app.use(healthRoutes(registry));
   if (metrics) app.use(metricsRoutes(metrics));
-  app.use(litellmRoutes(registry));
+  app.use(litellmRoutes(registry, agents));
   app.use(unsupportedRoutes(registry));
   app.use(routeNotFound());
   app.use(errorHandler());

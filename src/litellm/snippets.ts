@@ -14,6 +14,16 @@ export interface SnippetOptions {
   tools?: string;
   /** Environment variable holding the shim's API key (`os.environ/VAR`); default `dummy-key`. */
   apiKeyEnv?: string;
+  /** Agent models (`agents:` in the config), listed after the tools. */
+  agents?: readonly string[];
+}
+
+/** What a `model_list` entry needs to know of a model. */
+interface Model {
+  name: string;
+  description: string;
+  /** A repeat is harmless (a read-only or idempotent tool): retried onto another replica. */
+  retrySafe: boolean;
 }
 
 export type SnippetFormat = 'yaml' | 'json';
@@ -58,19 +68,24 @@ const REPLICA_ALLOWED_FAILS = { InternalServerErrorAllowedFails: 0, ServiceUnava
  * - every other tool keeps `num_retries: 0`: a call a dying replica may have run fails with an
  *   error instead of running twice, and the dead replica is out of rotation for the next one.
  */
-export function litellmConfig(tools: readonly RegisteredTool[], { baseUrl, tools: pattern, apiKeyEnv }: SnippetOptions) {
+export function litellmConfig(tools: readonly RegisteredTool[], { baseUrl, tools: pattern, apiKeyEnv, agents = [] }: SnippetOptions) {
   const bases = (typeof baseUrl === 'string' ? [baseUrl] : baseUrl).map((url) => url.replace(/\/+$/, ''));
-  const selected = pattern ? tools.filter((tool) => globMatcher([pattern])(tool.name)) : tools;
+  const models: Model[] = [
+    ...tools.map((tool) => ({ name: tool.name, description: tool.definition.description ?? `MCP tool ${tool.name}`, retrySafe: isRetrySafe(tool.definition) })),
+    // An agent may call tools that change data: never retried.
+    ...agents.map((name) => ({ name, description: `Agent ${name}: answers with an LLM that calls MCP tools`, retrySafe: false })),
+  ];
+  const selected = pattern ? models.filter((model) => globMatcher([pattern])(model.name)) : models;
   const apiKey = apiKeyEnv ? `os.environ/${apiKeyEnv}` : 'dummy-key';
   const replicated = bases.length > 1;
   return {
-    model_list: selected.flatMap((tool) => bases.map((base) => deployment(tool, base, apiKey, replicated))),
+    model_list: selected.flatMap((model) => bases.map((base) => deployment(model, base, apiKey, replicated))),
     general_settings: { health_check_skip_disabled_background_models: true },
   };
 }
 
-/** One `model_list` entry: this tool on the shim at `base`. */
-function deployment(tool: RegisteredTool, base: string, apiKey: string, replicated: boolean) {
+/** One `model_list` entry: this model on the shim at `base`. */
+function deployment(tool: Model, base: string, apiKey: string, replicated: boolean) {
   const cooldownTime = replicated ? REPLICA_COOLDOWN_SECONDS : 0;
   return {
     model_name: tool.name,
@@ -78,7 +93,7 @@ function deployment(tool: RegisteredTool, base: string, apiKey: string, replicat
       model: `openai/${tool.name}`,
       api_base: `${base}/tools/${encodeURIComponent(tool.name)}`,
       api_key: apiKey,
-      num_retries: replicated && isRetrySafe(tool.definition) ? 2 : 0,
+      num_retries: replicated && tool.retrySafe ? 2 : 0,
       max_retries: 0,
       timeout: TOOL_TIMEOUT_SECONDS,
       stream_timeout: TOOL_TIMEOUT_SECONDS,
@@ -86,7 +101,7 @@ function deployment(tool: RegisteredTool, base: string, apiKey: string, replicat
     },
     model_info: {
       mode: 'chat',
-      description: tool.definition.description ?? `MCP tool ${tool.name}`,
+      description: tool.description,
       cooldown_time: cooldownTime,
       ...(replicated ? { allowed_fails_policy: REPLICA_ALLOWED_FAILS } : {}),
       supports_reasoning: true,

@@ -61,12 +61,12 @@ function rowsTable(value: unknown, { maxTableRows = DEFAULT_MAX_TABLE_ROWS, tool
 }
 
 /** `total` is the byte length of the whole text `text` begins (given when `text` is already a cut of it). */
-export function truncate(text: string, maxBytes: number, total = Buffer.byteLength(text, 'utf8')): string {
+export function truncate(text: string, maxBytes: number, total = Buffer.byteLength(text, 'utf8'), setting = 'maxResultBytes'): string {
   if (total <= maxBytes) return text;
   // Only the head is encoded (every character is at least one byte), not a result of many MB.
   // Decoding a cut in the middle of a character leaves U+FFFD; drop it.
   const kept = Buffer.from(text.slice(0, maxBytes), 'utf8').subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
-  return `${kept}\n\n[… result truncated to ${maxBytes} of its ${total} bytes (maxResultBytes)]`;
+  return `${kept}\n\n[… result truncated to ${maxBytes} of its ${total} bytes (${setting})]`;
 }
 
 function renderPart(part: ContentPart): string {

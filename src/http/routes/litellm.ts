@@ -1,17 +1,19 @@
 import { Router, type Request } from 'express';
+import type { Agent } from '../../agents/agent.js';
 import { RequestError } from '../../errors.js';
 import { litellmConfig, renderSnippet } from '../../litellm/snippets.js';
 import type { ToolRegistry } from '../../registry.js';
-import { visibleTools } from '../auth.js';
+import { visibleTools, type Caller } from '../auth.js';
 
 /** `GET /litellm/config.yaml?base_url=…&tools=…&api_key_env=…`: the `snippets` command's output. */
-export function litellmRoutes(registry: ToolRegistry): Router {
+export function litellmRoutes(registry: ToolRegistry, agents: ReadonlyMap<string, Agent> = new Map()): Router {
   const router = Router();
   router.get('/litellm/config.yaml', (req, res) => {
     const config = litellmConfig(visibleTools(res, registry).list(), {
       baseUrl: query(req, 'base_url') ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`,
       tools: query(req, 'tools'),
       apiKeyEnv: query(req, 'api_key_env'),
+      agents: [...agents.keys()].filter((name) => (res.locals.caller as Caller | undefined)?.allows(name) ?? true),
     });
     res.type('text/yaml').send(renderSnippet(config, 'yaml'));
   });

@@ -1,10 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
+import type { Agent } from '../../agents/agent.js';
 import { RequestError } from '../../errors.js';
 import type { CallRequest, Face } from '../../faces/index.js';
 import { argumentsForCall, callTool, findTool } from '../../invoke.js';
 import type { Llm } from '../../llm/client.js';
 import { log } from '../../log.js';
-import { toErrorResponse } from '../../openai/errors.js';
 import { HEALTH_CHECK_MODEL, healthProbeAnswer } from '../../openai/health-probe.js';
 import type { ToolRegistry } from '../../registry.js';
 import { isRetrySafe } from '../../retry-safety.js';
@@ -13,14 +13,18 @@ import { renderAnswer } from '../../render/answer.js';
 import { confirmationAnswer, withDerivedArguments } from '../../render/derived.js';
 import { renderProgress } from '../../render/result.js';
 import { abortOnClientClose } from '../abort.js';
-import { visibleTools } from '../auth.js';
+import { visibleTools, type Caller } from '../auth.js';
 import { EventStream } from '../event-stream.js';
-import { errorContext, noteCall } from '../request-log.js';
+import { noteCall } from '../request-log.js';
+import { failStream } from '../stream-failure.js';
+import { agentCall } from './agent-call.js';
 
 export interface ModelCallOptions {
   keepAliveMs: number;
-  /** The `llm` section's model, for tools with `fromText: llm`. */
+  /** The `llm` section's model, for tools with `fromText: llm` and for agents. */
   llm?: Llm;
+  /** Agent models by name (`agents:` in the config). */
+  agents?: ReadonlyMap<string, Agent>;
 }
 
 /**
@@ -28,13 +32,18 @@ export interface ModelCallOptions {
  * is named by the path (`/tools/:name/…`) or, on the plain OpenAI routes, by `body.model`; the
  * face's text (last user message, input, prompt) holds the arguments. Every face takes this path.
  */
-export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs, llm }: ModelCallOptions): RequestHandler {
+export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs, llm, agents }: ModelCallOptions): RequestHandler {
   return async (req: Request, res: Response) => {
     const request = face.parse(req.body);
     const name = (req.params as { name?: string }).name ?? request.model;
     if (!name) throw new RequestError('"model" must name the tool to call (GET /v1/models lists them).', 'model', 'missing_model');
+    const agent = visibleAgent(agents, name, res);
     if (request.healthProbe) {
-      answerHealthProbe(registry, face, name, request, res, keepAliveMs);
+      answerHealthProbe(agent ? undefined : registry, face, name, request, res, keepAliveMs);
+      return;
+    }
+    if (agent && llm) {
+      await agentCall(agent, llm, registry, face, request, req, res, keepAliveMs);
       return;
     }
     const tool = findTool(visibleTools(res, registry), name);
@@ -66,17 +75,19 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
       // Progress opens the stream early, as reasoning: the LiteLLM UI shows a long tool is alive.
       result = await callTool(tool, args, signal, (progress) => answer.progress(renderProgress(progress)));
     } catch (err) {
-      events.stop();
-      if (!events.started) throw err;
-      // Headers are gone: the failure travels as the face's last event.
-      const error = toErrorResponse(err, errorContext(res));
-      res.locals.streamErrorStatus = error.status;
-      answer.fail(error);
+      failStream(err, events, answer, res);
       return;
     }
     if (result.isError && !events.started) res.set('x-mcp-tool-error', 'true');
     answer.finish(render(result));
   };
+}
+
+/** The agent of that name, if the caller's key may use it (keys' globs cover agents as they cover tools). */
+function visibleAgent(agents: ReadonlyMap<string, Agent> | undefined, name: string, res: Response): Agent | undefined {
+  const agent = agents?.get(name);
+  const caller = res.locals.caller as Caller | undefined;
+  return agent && (!caller || caller.allows(name)) ? agent : undefined;
 }
 
 /** An answer that is not a tool's result (a health probe, a confirmation), streamed or not as asked. */
@@ -90,8 +101,8 @@ function answerWith<R extends CallRequest>(face: Face<R>, request: R, model: str
  * every time someone opens /health. The probe is answered here, through whichever face it came;
  * an unknown tool still 404s, so a misconfigured deployment shows as unhealthy.
  */
-function answerHealthProbe<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, name: string, request: R, res: Response, keepAliveMs: number): void {
-  if (name !== HEALTH_CHECK_MODEL) noteCall(res, findTool(visibleTools(res, registry), name));
+function answerHealthProbe<R extends CallRequest>(registry: ToolRegistry | undefined, face: Face<R>, name: string, request: R, res: Response, keepAliveMs: number): void {
+  if (registry && name !== HEALTH_CHECK_MODEL) noteCall(res, findTool(visibleTools(res, registry), name));
   log.info('answered a LiteLLM health check without running the tool', { tool: name });
   answerWith(face, request, name, healthProbeAnswer(name), res, keepAliveMs);
 }

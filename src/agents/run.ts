@@ -1,0 +1,116 @@
+import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import { RequestError } from '../errors.js';
+import type { Turn } from '../faces/index.js';
+import { callTool, checkedArguments } from '../invoke.js';
+import { asFunction } from '../llm/arguments-from-text.js';
+import type { Llm } from '../llm/client.js';
+import type { RegisteredTool } from '../registry.js';
+import { renderAnswer } from '../render/answer.js';
+import { truncate } from '../render/result.js';
+import { isRetrySafe } from '../retry-safety.js';
+import { CallCancelledError, UpstreamError, UpstreamFailedError } from '../upstreams/errors.js';
+import type { Agent } from './agent.js';
+
+/** One tool call the agent made, as the person watching sees it. */
+export interface AgentStep {
+  tool: string;
+  args: Record<string, unknown>;
+  /** The first line of what the tool answered (or why it failed), shortened. */
+  summary: string;
+  isError: boolean;
+  ms: number;
+}
+
+export interface AgentRun {
+  signal?: AbortSignal;
+  onStep?: (step: AgentStep) => void;
+}
+
+const LAST_TURN = 'You have used every step you may. Answer the user now with what you found, without calling tools.';
+
+/**
+ * The agent loop: the conversation (with the agent's instructions first) goes to the LLM with
+ * the agent's tools as functions; every call of a turn is run in order, through the same path as
+ * any call, and answered with a tool message; the loop ends when the LLM answers without tool
+ * calls. After `maxSteps` turns with calls, one last turn without tools gives the answer.
+ */
+export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], conversation: Turn[], { signal, onStep }: AgentRun = {}): Promise<string> {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const functions = tools.map((tool) => asFunction({ ...tool.definition, name: tool.name }));
+  const messages: ChatCompletionMessageParam[] = [...(agent.instructions ? [{ role: 'system' as const, content: agent.instructions }] : []), ...conversation];
+  // Once a tool that may change data has run, a later failure must not be answered as retry-safe.
+  let mutated = false;
+  try {
+    for (let step = 0; step < agent.maxSteps; step += 1) {
+      const reply = await ask(llm, agent, messages, functions.length > 0 ? functions : undefined, signal);
+      const calls = (reply.tool_calls ?? []).filter((call): call is Extract<ChatCompletionMessageToolCall, { type: 'function' }> => call.type === 'function');
+      if (calls.length === 0) return reply.content ?? '';
+      messages.push({ role: 'assistant', content: reply.content ?? null, tool_calls: calls });
+      for (const call of calls) {
+        const tool = byName.get(call.function.name);
+        if (tool && !isRetrySafe(tool.definition)) mutated = true;
+        const content = await runCall(agent, tool, call, signal, onStep);
+        messages.push({ role: 'tool', tool_call_id: call.id, content });
+      }
+    }
+    return (await ask(llm, agent, [...messages, { role: 'system', content: LAST_TURN }], undefined, signal)).content ?? '';
+  } catch (err) {
+    if (!mutated || err instanceof CallCancelledError || !(err instanceof UpstreamError) || err.mayHaveRun) throw err;
+    throw new UpstreamFailedError(`agent:${agent.name}`, `${err.message}, after the agent ran a tool that may change data`);
+  }
+}
+
+async function ask(llm: Llm, agent: Agent, messages: ChatCompletionMessageParam[], tools: ReturnType<typeof asFunction>[] | undefined, signal?: AbortSignal) {
+  const completion = await llm.complete({ messages, ...(tools ? { tools } : {}), ...(agent.model ? { model: agent.model } : {}) }, signal);
+  return completion.choices[0]?.message ?? { role: 'assistant' as const, content: '', refusal: null };
+}
+
+/** One function call: its tool message's content, whatever happened. Only a cancelled call stops the loop. */
+async function runCall(
+  agent: Agent,
+  tool: RegisteredTool | undefined,
+  call: { function: { name: string; arguments: string } },
+  signal: AbortSignal | undefined,
+  onStep: AgentRun['onStep'],
+): Promise<string> {
+  const started = performance.now();
+  const report = (args: Record<string, unknown>, content: string, isError: boolean) => {
+    onStep?.({ tool: call.function.name, args, summary: summary(content), isError, ms: performance.now() - started });
+    return content;
+  };
+  if (!tool) return report({}, `Error: there is no tool named "${call.function.name}". The tools you may call are listed as functions.`, true);
+  let args: Record<string, unknown> = {};
+  try {
+    args = parseArguments(call.function.arguments);
+    const result = await callTool(tool, checkedArguments(tool, args), signal);
+    const rendered = truncate(renderAnswer(result, tool, false), agent.maxToolResultBytes, undefined, 'maxToolResultBytes');
+    return report(args, result.isError ? `Tool error (isError): ${rendered}` : rendered, result.isError === true);
+  } catch (err) {
+    if (err instanceof CallCancelledError) throw err;
+    if (err instanceof RequestError || err instanceof UpstreamError) return report(args, `Error: ${err.message.split('\n')[0]}`, true);
+    throw err;
+  }
+}
+
+function parseArguments(json: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json || '{}');
+  } catch {
+    throw new RequestError('the arguments are not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RequestError('the arguments must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** The start of a result on one line: fences dropped, whitespace collapsed, cut at 120 characters. */
+function summary(content: string): string {
+  const line = content
+    .slice(0, 2000)
+    .split('\n')
+    .filter((text) => !text.startsWith('```'))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
