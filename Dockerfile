@@ -1,5 +1,5 @@
-# syntax=docker/dockerfile:1
 # Build: compile TypeScript with the full dependency set.
+# (No `# syntax=` line: BuildKit would fetch that frontend from Docker Hub before building.)
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,10 +10,19 @@ RUN npm run build
 
 # Runtime: production dependencies and the compiled code only, as a non-root user.
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+# HOST and PORT are defaults: `--host`/`--port` and a mounted config's server.host/server.port win.
+# `serve` writes the address it bound to MCP_SHIM_ADDRESS_FILE; the HEALTHCHECK probes that address.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 MCP_SHIM_ADDRESS_FILE=/tmp/mcp-model-shim.address
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# stdio MCP servers to install into the image (npm package specs, space-separated), so they start
+# without fetching anything: e.g. --build-arg MCP_SERVER_PACKAGES=@henkey/postgres-mcp-server@1.0.7,
+# then `command: postgres-mcp` in the config. Empty by default.
+ARG MCP_SERVER_PACKAGES=""
+RUN if [ -n "$MCP_SERVER_PACKAGES" ]; then \
+      npm install -g --no-audit --no-fund $MCP_SERVER_PACKAGES && npm cache clean --force; \
+    fi
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 8080
@@ -21,8 +30,9 @@ EXPOSE 8080
 # HOST is 0.0.0.0, so the shim refuses to start without server.apiKeys in that config, unless
 # the command says `serve --allow-unauthenticated` (a private network only).
 VOLUME /config
+# Checks the port `serve` actually bound (from MCP_SHIM_ADDRESS_FILE), whichever way it was chosen.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "/app/dist/cli.js", "healthcheck"]
 # Exec form: signals reach node directly, so SIGTERM shuts down cleanly.
 WORKDIR /config
 ENTRYPOINT ["node", "/app/dist/cli.js"]
