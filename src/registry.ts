@@ -86,6 +86,7 @@ export class ToolRegistry implements ToolView {
   private listed: RegisteredTool[] = [];
   /** Exposed names that several servers offer, as of the last reindex. */
   private shared = new Set<string>();
+  private closing = false;
 
   constructor(
     private readonly policies?: Record<string, ToolPolicy>,
@@ -169,6 +170,7 @@ export class ToolRegistry implements ToolView {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.sources.values()].map((source) => source.upstream.close()));
   }
 
@@ -178,7 +180,8 @@ export class ToolRegistry implements ToolView {
     try {
       definitions = await upstream.listTools();
     } catch (err) {
-      log.error('cannot read tool list', { upstream: upstream.name, error: (err as Error).message });
+      // A shutdown cuts pending connects short: that is no error to report.
+      if (!this.closing) log.error('cannot read tool list', { upstream: upstream.name, error: (err as Error).message });
       return;
     }
     source.tools = definitions
