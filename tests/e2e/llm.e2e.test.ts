@@ -11,11 +11,12 @@ import { SEED } from './postgres-shims.js';
 const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
 
 /**
- * The field report's next step, end to end: a sentence typed to `pg_execute_query` through the real
- * LiteLLM proxy, the shim asking its LLM through that same proxy (which routes `gpt-test` to the
- * scripted stand-in), and the real PostgreSQL server and database behind the tool.
+ * The field report's next step, end to end: a sentence typed to `pg_execute_query` (or a question
+ * to an agent) through the real LiteLLM proxy, the shim asking its LLM through that same proxy
+ * (which routes `gpt-test` to the scripted stand-in), and the real PostgreSQL server and database
+ * behind the tools.
  */
-describe('a sentence through LiteLLM becomes a query on the real PostgreSQL', () => {
+describe('plain English through LiteLLM, on the real PostgreSQL', () => {
   let llm: ScriptedLlm;
   let litellm: LiteLLM;
   let shim: RunningShim;
@@ -31,6 +32,10 @@ describe('a sentence through LiteLLM becomes a query on the real PostgreSQL', ()
           model_name: 'pg_execute_query',
           litellm_params: { model: 'openai/pg_execute_query', api_base: `http://127.0.0.1:${port}/tools/pg_execute_query`, api_key: 'dummy-key' },
         },
+        {
+          model_name: 'orders-analyst',
+          litellm_params: { model: 'openai/orders-analyst', api_base: `http://127.0.0.1:${port}/tools/orders-analyst`, api_key: 'dummy-key' },
+        },
         { model_name: 'gpt-test', litellm_params: { model: 'openai/gpt-test', api_base: llm.baseUrl, api_key: 'scripted' } },
       ],
     });
@@ -40,10 +45,15 @@ describe('a sentence through LiteLLM becomes a query on the real PostgreSQL', ()
         mcpServers: { postgres: { command: process.execPath, args: [PG_SERVER], env: { POSTGRES_CONNECTION_STRING: process.env.E2E_DATABASE_URL! } } },
         tools: { pg_execute_query: { fromText: 'llm' } },
         llm: { baseUrl: `${litellm.url}/v1`, apiKey: litellm.masterKey, model: 'gpt-test' },
+        // The PostgreSQL server marks no tool read-only, so the agent is allowed mutations.
+        agents: { 'orders-analyst': { tools: ['pg_execute_query'], allowMutations: true, instructions: 'Answer from the database.' } },
       },
       { host: '127.0.0.1', port },
     );
     openai = new OpenAI({ baseURL: litellm.url, apiKey: litellm.masterKey, maxRetries: 0 });
+  });
+  beforeEach(() => {
+    llm.requests.length = 0;
   });
   afterAll(async () => {
     await shim?.close();
@@ -69,5 +79,27 @@ describe('a sentence through LiteLLM becomes a query on the real PostgreSQL', ()
     const { stdout } = await promisify(execFile)('psql', [process.env.E2E_DATABASE_URL!, '-Atc', SEED.query]);
     for (const datname of stdout.trim().split('\n')) expect(ran.choices[0]!.message.content).toContain(`| ${datname} |`);
     expect(llm.requests).toHaveLength(1);
+  });
+
+  test('an agent streamed through LiteLLM: its step arrives as reasoning_content, its answer as content, from real rows', async () => {
+    llm.reply({ toolCalls: [{ name: 'pg_execute_query', arguments: SEED }] }, { text: 'There are two databases.' });
+    const stream = await openai.chat.completions.create({ model: 'orders-analyst', stream: true, messages: [{ role: 'user', content: 'How many databases are there?' }] });
+    let reasoning = '';
+    let content = '';
+    const finishes: string[] = [];
+    for await (const chunk of stream) {
+      const delta = (chunk.choices[0]?.delta ?? {}) as { reasoning_content?: string; content?: string | null; tool_calls?: unknown };
+      expect(delta.tool_calls).toBeUndefined();
+      reasoning += delta.reasoning_content ?? '';
+      content += delta.content ?? '';
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+    // LiteLLM 1.108.6 passes an openai/ model's reasoning_content through.
+    expect(reasoning).toMatch(/^pg_execute_query \{"operation":"select",.*\} → .*Retrieved 2 rows.* \((\d+ ms|\d+\.\d s)\)\n$/);
+    expect(content).toBe('There are two databases.');
+    expect(finishes).toEqual(['stop']);
+    // The LLM got the real rows in the tool message.
+    const second = llm.requests[1] as { messages: { role: string; content: string }[] };
+    expect(second.messages.find((message) => message.role === 'tool')?.content).toContain('| postgres |');
   });
 });
