@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { litellmConfig } from '../../src/litellm/snippets.js';
+import { startShim, type RunningShim } from '../../src/server.js';
+import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
+import { stdioTestServer } from '../helpers/shim.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
 import { SEED, startPostgresShims, type PostgresShims } from './postgres-shims.js';
 
@@ -40,6 +43,8 @@ function uiSessionToken(masterKey: string): string {
 
 describe("LiteLLM's admin UI playground, headless", () => {
   let shims: PostgresShims;
+  let llm: ScriptedLlm;
+  let agentShim: RunningShim;
   let litellm: LiteLLM;
   let profile: string;
   let browser: BrowserContext;
@@ -48,7 +53,20 @@ describe("LiteLLM's admin UI playground, headless", () => {
 
   beforeAll(async () => {
     shims = await startPostgresShims(['echo']);
-    litellm = await startLiteLLM(litellmConfig(shims.direct.registry.list(), { baseUrl: shims.direct.url }));
+    // An agent model over the echo tool, thinking with the scripted stand-in LLM.
+    llm = await startScriptedLlm();
+    agentShim = await startShim(
+      {
+        server: {},
+        mcpServers: { db: stdioTestServer({ tools: { include: ['echo'] } }) },
+        llm: { baseUrl: llm.baseUrl, model: 'gpt-test' },
+        agents: { helper: { tools: ['echo'], allowMutations: true } },
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    const tools = litellmConfig(shims.direct.registry.list(), { baseUrl: shims.direct.url });
+    const agents = litellmConfig([], { baseUrl: agentShim.url, agents: ['helper'] });
+    litellm = await startLiteLLM({ ...tools, model_list: [...tools.model_list, ...agents.model_list] });
 
     profile = mkdtempSync(path.join(tmpdir(), 'shim-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -85,6 +103,8 @@ describe("LiteLLM's admin UI playground, headless", () => {
     await browser?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
     await litellm?.stop();
+    await agentShim?.close();
+    await llm?.close();
     await shims?.close();
   }, 60_000);
 
@@ -177,6 +197,21 @@ describe("LiteLLM's admin UI playground, headless", () => {
     const screenshot = path.join(ARTIFACTS, 'ui-seed-table.png');
     await page.screenshot({ path: screenshot });
     console.log(`screenshot of the seed rows in the UI: ${screenshot}`);
+    expect(offLoopback).toEqual([]);
+  }, 120_000);
+
+  test("an agent's step shows in the playground as its reasoning, above its answer", async () => {
+    llm.reply({ toolCalls: [{ name: 'echo', arguments: { message: 'from the agent' } }] }, { text: 'The echo tool said it back.' });
+    await ask('/v1/chat/completions', 'helper', 'use the echo tool', async (answer) => {
+      await answer.getByText('The echo tool said it back.').waitFor();
+      // Shown as reasoning: the playground puts reasoning_content in a block it can hide.
+      await answer.getByText(/hide reasoning/i).first().waitFor();
+      const text = await answer.innerText();
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'ui-agent-reasoning.png') });
+      console.log(`agent answer in the UI:\n${text}`);
+      expect(text).toMatch(/echo \{"message":"from the agent"\} → echo: from the agent \(\d+ ms\)/);
+    });
     expect(offLoopback).toEqual([]);
   }, 120_000);
 });
