@@ -4,6 +4,7 @@ import type { Turn } from '../faces/index.js';
 import { callTool, checkedArguments } from '../invoke.js';
 import { asFunction } from '../llm/arguments-from-text.js';
 import type { Llm } from '../llm/client.js';
+import type { Usage } from '../openai/usage.js';
 import type { RegisteredTool } from '../registry.js';
 import { renderAnswer } from '../render/answer.js';
 import { truncate } from '../render/result.js';
@@ -26,6 +27,13 @@ export interface AgentRun {
   onStep?: (step: AgentStep) => void;
 }
 
+export interface AgentAnswer {
+  content: string;
+  steps: AgentStep[];
+  /** The LLM's usage summed over every turn; undefined when it reported none. */
+  usage?: Usage;
+}
+
 const LAST_TURN = 'You have used every step you may. Answer the user now with what you found, without calling tools.';
 
 /**
@@ -34,35 +42,51 @@ const LAST_TURN = 'You have used every step you may. Answer the user now with wh
  * any call, and answered with a tool message; the loop ends when the LLM answers without tool
  * calls. After `maxSteps` turns with calls, one last turn without tools gives the answer.
  */
-export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], conversation: Turn[], { signal, onStep }: AgentRun = {}): Promise<string> {
+export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], conversation: Turn[], { signal, onStep }: AgentRun = {}): Promise<AgentAnswer> {
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const functions = tools.map((tool) => asFunction({ ...tool.definition, name: tool.name }));
   const messages: ChatCompletionMessageParam[] = [...(agent.instructions ? [{ role: 'system' as const, content: agent.instructions }] : []), ...conversation];
+  const steps: AgentStep[] = [];
+  const record = (step: AgentStep) => {
+    steps.push(step);
+    onStep?.(step);
+  };
+  let usage: Usage | undefined;
+  const ask = async (tools: ReturnType<typeof asFunction>[] | undefined, extra: ChatCompletionMessageParam[] = []) => {
+    const completion = await llm.complete({ messages: [...messages, ...extra], ...(tools ? { tools } : {}), ...(agent.model ? { model: agent.model } : {}) }, signal);
+    usage = sum(usage, completion.usage);
+    return completion.choices[0]?.message ?? { role: 'assistant' as const, content: '', refusal: null };
+  };
   // Once a tool that may change data has run, a later failure must not be answered as retry-safe.
   let mutated = false;
   try {
     for (let step = 0; step < agent.maxSteps; step += 1) {
-      const reply = await ask(llm, agent, messages, functions.length > 0 ? functions : undefined, signal);
+      const reply = await ask(functions.length > 0 ? functions : undefined);
       const calls = (reply.tool_calls ?? []).filter((call): call is Extract<ChatCompletionMessageToolCall, { type: 'function' }> => call.type === 'function');
-      if (calls.length === 0) return reply.content ?? '';
+      if (calls.length === 0) return { content: reply.content ?? '', steps, usage };
       messages.push({ role: 'assistant', content: reply.content ?? null, tool_calls: calls });
       for (const call of calls) {
         const tool = byName.get(call.function.name);
         if (tool && !isRetrySafe(tool.definition)) mutated = true;
-        const content = await runCall(agent, tool, call, signal, onStep);
+        const content = await runCall(agent, tool, call, signal, record);
         messages.push({ role: 'tool', tool_call_id: call.id, content });
       }
     }
-    return (await ask(llm, agent, [...messages, { role: 'system', content: LAST_TURN }], undefined, signal)).content ?? '';
+    const last = await ask(undefined, [{ role: 'system', content: LAST_TURN }]);
+    return { content: last.content ?? '', steps, usage };
   } catch (err) {
     if (!mutated || err instanceof CallCancelledError || !(err instanceof UpstreamError) || err.mayHaveRun) throw err;
     throw new UpstreamFailedError(`agent:${agent.name}`, `${err.message}, after the agent ran a tool that may change data`);
   }
 }
 
-async function ask(llm: Llm, agent: Agent, messages: ChatCompletionMessageParam[], tools: ReturnType<typeof asFunction>[] | undefined, signal?: AbortSignal) {
-  const completion = await llm.complete({ messages, ...(tools ? { tools } : {}), ...(agent.model ? { model: agent.model } : {}) }, signal);
-  return completion.choices[0]?.message ?? { role: 'assistant' as const, content: '', refusal: null };
+function sum(total: Usage | undefined, more: Usage | undefined): Usage | undefined {
+  if (!more) return total;
+  return {
+    prompt_tokens: (total?.prompt_tokens ?? 0) + more.prompt_tokens,
+    completion_tokens: (total?.completion_tokens ?? 0) + more.completion_tokens,
+    total_tokens: (total?.total_tokens ?? 0) + more.total_tokens,
+  };
 }
 
 /** One function call: its tool message's content, whatever happened. Only a cancelled call stops the loop. */

@@ -1,6 +1,6 @@
 import { usageFor, type Usage } from '../openai/usage.js';
 import type { ChatRequest } from './chat-request.js';
-import type { AnswerStream, EventSink } from './face.js';
+import type { AnswerExtras, AnswerStream, EventSink } from './face.js';
 import { randomId, unixSeconds } from './ids.js';
 
 /** `chat.completion` and `chat.completion.chunk` objects, exactly as OpenAI shapes them. */
@@ -13,15 +13,16 @@ interface Meta {
 
 const meta = (model: string): Meta => ({ id: randomId('chatcmpl-'), created: unixSeconds(), model });
 
-export function chatAnswer(request: ChatRequest, model: string, content: string) {
+export function chatAnswer(request: ChatRequest, model: string, content: string, extras: AnswerExtras = {}) {
   const { id, created } = meta(model);
+  const message = { role: 'assistant', content, refusal: null, ...(extras.reasoning ? { reasoning_content: extras.reasoning } : {}) };
   return {
     id,
     object: 'chat.completion',
     created,
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-    usage: usageFor(request.userText, content),
+    choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }],
+    usage: extras.usage ?? usageFor(request.userText, content),
     system_fingerprint: null,
   };
 }
@@ -34,11 +35,11 @@ export function chatStream(request: ChatRequest, model: string, sink: EventSink)
   const m = meta(model);
   return {
     progress: (text) => sink.send(chunk(m, { reasoning_content: text })),
-    finish(content) {
+    finish(content, extras = {}) {
       sink.send(chunk(m, { role: 'assistant', content: '' }));
       sink.send(chunk(m, { content }));
       sink.send(chunk(m, {}, 'stop'));
-      if (request.includeUsage) sink.send(usageChunk(m, usageFor(request.userText, content)));
+      if (request.includeUsage) sink.send(usageChunk(m, extras.usage ?? usageFor(request.userText, content)));
       sink.end(true);
     },
     fail({ body }) {

@@ -1,15 +1,15 @@
 import { usageFor } from '../openai/usage.js';
 import type { CompletionsRequest } from './completions-request.js';
-import type { AnswerStream, EventSink } from './face.js';
+import type { AnswerExtras, AnswerStream, EventSink } from './face.js';
 import { randomId, unixSeconds } from './ids.js';
 
 /** `text_completion` objects, as OpenAI's legacy completions endpoint shapes them. */
 
-export function completionsAnswer(request: CompletionsRequest, model: string, content: string) {
+export function completionsAnswer(request: CompletionsRequest, model: string, content: string, extras: AnswerExtras = {}) {
   return {
     ...header(model),
     choices: [{ text: content, index: 0, logprobs: null, finish_reason: 'stop' }],
-    usage: usageFor(request.userText, content),
+    usage: extras.usage ?? usageFor(request.userText, content),
   };
 }
 
@@ -22,10 +22,10 @@ export function completionsStream(request: CompletionsRequest, model: string, si
   const choice = (text: string, finishReason: 'stop' | null) => ({ ...head, choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason }] });
   return {
     progress: () => undefined,
-    finish(content) {
+    finish(content, extras = {}) {
       sink.send(choice(content, null));
       sink.send(choice('', 'stop'));
-      if (request.includeUsage) sink.send({ ...head, choices: [], usage: usageFor(request.userText, content) });
+      if (request.includeUsage) sink.send({ ...head, choices: [], usage: extras.usage ?? usageFor(request.userText, content) });
       sink.end(true);
     },
     fail({ body }) {

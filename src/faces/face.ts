@@ -1,5 +1,6 @@
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import type { ErrorResponse } from '../openai/errors.js';
+import type { Usage } from '../openai/usage.js';
 import type { Turn } from './conversation.js';
 
 /**
@@ -21,6 +22,14 @@ export interface CallRequest {
   json: boolean;
 }
 
+/** What an answer may carry beside its content (an agent's steps and the LLM's own usage). */
+export interface AnswerExtras {
+  /** Text shown as reasoning, where the format has a place for it (non-streamed answers). */
+  reasoning?: string;
+  /** Token counts to report instead of the estimate from the text. */
+  usage?: Usage;
+}
+
 /** Where a streamed answer's events go (the HTTP layer's `EventStream`). */
 export interface EventSink {
   /** `event` names the event's type on an `event:` line, where the format has one. */
@@ -32,7 +41,7 @@ export interface EventSink {
 export interface AnswerStream {
   /** A line of tool progress, shown as reasoning where the format has it. */
   progress(text: string): void;
-  finish(content: string): void;
+  finish(content: string, extras?: AnswerExtras): void;
   /**
    * The call failed after the stream started: the format's own failure event. Headers are gone;
    * the status the failure would have had travels in the event where the format has room for it.
@@ -47,6 +56,6 @@ export interface Face<R extends CallRequest = CallRequest> {
   /** The whole conversation, for agent models (tools read only the user text). */
   conversation(body: unknown): Turn[];
   /** The whole answer as a JSON body. */
-  answer(request: R, model: string, content: string): object;
+  answer(request: R, model: string, content: string, extras?: AnswerExtras): object;
   stream(request: R, model: string, sink: EventSink): AnswerStream;
 }

@@ -1,6 +1,6 @@
 import { MAY_HAVE_RUN, type ErrorResponse } from '../openai/errors.js';
-import { usageFor } from '../openai/usage.js';
-import type { AnswerStream, EventSink } from './face.js';
+import { usageFor, type Usage } from '../openai/usage.js';
+import type { AnswerExtras, AnswerStream, EventSink } from './face.js';
 import { randomId, unixSeconds } from './ids.js';
 import type { ResponsesRequest } from './responses-request.js';
 
@@ -26,8 +26,8 @@ const head = (request: ResponsesRequest, model: string): Head => ({
   format: request.json ? 'json_object' : 'text',
 });
 
-function usage(request: ResponsesRequest, content: string) {
-  const { prompt_tokens: input, completion_tokens: output } = usageFor(request.userText, content);
+function usage(request: ResponsesRequest, content: string, counted?: Usage) {
+  const { prompt_tokens: input, completion_tokens: output } = counted ?? usageFor(request.userText, content);
   return {
     input_tokens: input,
     input_tokens_details: { cached_tokens: 0 },
@@ -73,11 +73,12 @@ function message(id: string, status: 'in_progress' | 'completed', content: objec
   return { id, type: 'message', status, role: 'assistant', content };
 }
 
-export function responsesAnswer(request: ResponsesRequest, model: string, content: string) {
-  const output = [message(randomId('msg_'), 'completed', [textPart(content)])];
+export function responsesAnswer(request: ResponsesRequest, model: string, content: string, extras: AnswerExtras = {}) {
+  const reasoning = extras.reasoning ? [{ id: randomId('rs_'), type: 'reasoning', summary: [{ type: 'summary_text', text: extras.reasoning }] }] : [];
+  const output = [...reasoning, message(randomId('msg_'), 'completed', [textPart(content)])];
   // `output_text` is the spec's convenience field: the SDKs add it to a created response, not to a
   // streamed one's final snapshot, and curl users have only what is sent. So it is sent.
-  return response(head(request, model), 'completed', output, { usage: usage(request, content), output_text: content });
+  return response(head(request, model), 'completed', output, { usage: usage(request, content, extras.usage), output_text: content });
 }
 
 /**
@@ -128,7 +129,7 @@ export function responsesStream(request: ResponsesRequest, model: string, sink: 
       reasoning.text += text;
       emit('response.reasoning_summary_text.delta', { item_id: reasoning.id, output_index: output.length, summary_index: 0, delta: text });
     },
-    finish(content) {
+    finish(content, extras = {}) {
       open();
       closeReasoning();
       const id = randomId('msg_');
@@ -141,7 +142,7 @@ export function responsesStream(request: ResponsesRequest, model: string, sink: 
       const item = message(id, 'completed', [textPart(content)]);
       emit('response.output_item.done', { output_index: output.length, item });
       output.push(item);
-      emit('response.completed', { response: response(h, 'completed', output, { usage: usage(request, content), output_text: content }) });
+      emit('response.completed', { response: response(h, 'completed', output, { usage: usage(request, content, extras.usage), output_text: content }) });
       sink.end(false);
     },
     fail(error) {

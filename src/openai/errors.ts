@@ -1,6 +1,6 @@
 import { RequestError, UnknownToolError } from '../errors.js';
 import { redact } from '../secrets.js';
-import { CallCancelledError, LlmFailedError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
+import { CallCancelledError, LLM, LlmFailedError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
 
 /** OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`. */
 export interface OpenAIErrorBody {
@@ -44,7 +44,7 @@ export function toErrorResponse(err: unknown, { retrySafe = false }: ErrorContex
 function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse {
   if (err instanceof UpstreamUnavailableError) {
     // Never sent, so safe to retry: 503 + Retry-After is what clients and LiteLLM retry on.
-    const response = respond(503, 'upstream_error', err.message, null, 'upstream_unavailable');
+    const response = respond(503, 'upstream_error', err.message, null, err.upstream === LLM ? 'llm_unavailable' : 'upstream_unavailable');
     response.headers['retry-after'] = String(err.retryAfterSeconds);
     return response;
   }
@@ -55,7 +55,10 @@ function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse
     return response;
   }
   if (err instanceof UpstreamRejectedError) return respond(400, 'invalid_request_error', err.message, 'messages', 'upstream_rejected');
-  if (err instanceof LlmFailedError) return respond(err.timedOut ? 504 : 502, 'upstream_error', err.message, null, 'llm_failed');
+  if (err instanceof LlmFailedError) {
+    if (err.refused) return respond(400, 'invalid_request_error', err.message, 'messages', 'llm_refused');
+    return respond(err.timedOut ? 504 : 502, 'upstream_error', err.message, null, 'llm_failed');
+  }
   if (err instanceof CallCancelledError) return respond(CLIENT_CLOSED_REQUEST, 'upstream_error', err.message, null, 'cancelled');
   const timedOut = err instanceof UpstreamTimeoutError;
   const code = timedOut ? 'upstream_timeout' : 'upstream_failed';

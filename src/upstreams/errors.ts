@@ -38,9 +38,12 @@ export class UpstreamRejectedError extends UpstreamError {
   readonly mayHaveRun = false;
 }
 
+/** The upstream name of the `llm` section's endpoint in errors. */
+export const LLM = 'llm';
+
 /**
- * The LLM asked for arguments failed or timed out: the tool was not called. 502 (504 when it
- * timed out), which clients may retry: nothing ran.
+ * The LLM (asked for arguments, or thinking for an agent) failed, timed out or refused the
+ * request. Nothing of its own ran: 502, 504 when it timed out, 400 when it refused (a 4xx).
  */
 export class LlmFailedError extends UpstreamError {
   override name = 'LlmFailedError';
@@ -48,8 +51,10 @@ export class LlmFailedError extends UpstreamError {
   constructor(
     message: string,
     readonly timedOut = false,
+    /** The LLM answered 4xx: the request was wrong for it, retrying will not help. */
+    readonly refused = false,
   ) {
-    super('llm', message);
+    super(LLM, message);
   }
 }
 

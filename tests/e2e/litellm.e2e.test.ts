@@ -104,7 +104,7 @@ describe('mcp-model-shim behind a real LiteLLM proxy', () => {
     ]);
     const completion = JSON.parse(stdout);
     expect(completion.choices[0].message.content).toContain('| shim_e2e |');
-    expect(adapter.received).toEqual([{ tool: 'pg_execute_query', body: { arguments: SEED } }]);
+    expect(adapter.received).toEqual([{ tool: 'pg_execute_query', body: { arguments: SEED }, headers: expect.any(Object) }]);
   });
 
   test("the UI playground's request streams the result and usage", async () => {

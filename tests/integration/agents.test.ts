@@ -121,6 +121,28 @@ describe('agent models', () => {
     expect(cut).toMatch(/\[… result truncated to 256 of its \d+ bytes \(maxToolResultBytes\)\]$/);
   });
 
+  test('not streamed: the steps are reasoning_content on the message, and usage is the LLM\'s, summed over the turns', async () => {
+    llm.reply({ toolCalls: [query('SELECT 7')] }, { text: 'Seven.' });
+    const completion = await client.chat.completions.create({ model: 'analyst', messages: [{ role: 'user', content: 'seven?' }] });
+    const message = completion.choices[0]!.message as { content: string; reasoning_content?: string };
+    expect(message.content).toBe('Seven.');
+    expect(message.reasoning_content).toMatch(/^pg_execute_query \{"operation":"select","query":"SELECT 7"\} → .* \(\d+ ms\)\n$/);
+    // The scripted LLM reports 1 + 1 tokens a turn.
+    expect(completion.usage).toEqual({ prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 });
+  });
+
+  test('errors: the LLM refusing is a 400; failing after a tool that may change data ran is a 424, never retried', async () => {
+    llm.reply({ status: 400, message: 'tools are not supported by this model' });
+    await expect(client.chat.completions.create({ model: 'analyst', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+      status: 400,
+      code: 'llm_refused',
+    });
+    llm.reply({ toolCalls: [{ name: 'add', arguments: { a: 1, b: 1 } }] }, { status: 500, message: 'crashed' });
+    const failed = await client.chat.completions.create({ model: 'writer', messages: [{ role: 'user', content: 'add' }] }).catch((err: unknown) => err);
+    expect(failed).toMatchObject({ status: 424, message: expect.stringContaining('after the agent ran a tool that may change data') });
+    expect((failed as { headers: Headers }).headers.get('x-should-retry')).toBe('false');
+  });
+
   test('a request that brings its own tools is a 400: agents own their tools', async () => {
     const call = client.chat.completions.create({
       model: 'analyst',
@@ -140,5 +162,40 @@ describe('agent models', () => {
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'hello' },
     ]);
+  });
+});
+
+describe('agent models and the caller', () => {
+  test("the caller's key applies inside the loop; with the LLM down nothing runs (503 llm_unavailable)", async () => {
+    const llm = await startScriptedLlm();
+    const shim = await startShim(
+      {
+        server: { host: '127.0.0.1', port: 0, apiKeys: [{ key: 'agent-only-key', tools: ['analyst'] }, 'full-access-key'] },
+        mcpServers: { db: stdioTestServer() },
+        llm: { baseUrl: llm.baseUrl, model: 'gpt-test' },
+        agents: { analyst: { tools: ['pg_*'] } },
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    try {
+      const limited = new OpenAI({ baseURL: `${shim.url}/v1`, apiKey: 'agent-only-key', maxRetries: 0 });
+      expect((await limited.models.list()).data.map((model) => model.id)).toEqual(['analyst']);
+      llm.reply({ toolCalls: [{ name: 'pg_execute_query', arguments: { operation: 'select', query: 'SELECT 1' } }] }, { text: 'Could not.' });
+      await limited.chat.completions.create({ model: 'analyst', messages: [{ role: 'user', content: 'query' }] });
+      // The key sees no pg_* tool: none is offered, and a call to one is refused inside the loop.
+      expect((llm.requests[0] as { tools?: unknown }).tools).toBeUndefined();
+      expect(JSON.stringify(llm.requests[1])).toContain('there is no tool named \\"pg_execute_query\\"');
+    } finally {
+      await llm.close();
+    }
+    try {
+      const full = new OpenAI({ baseURL: `${shim.url}/v1`, apiKey: 'full-access-key', maxRetries: 0 });
+      await expect(full.chat.completions.create({ model: 'analyst', messages: [{ role: 'user', content: 'query' }] })).rejects.toMatchObject({
+        status: 503,
+        code: 'llm_unavailable',
+      });
+    } finally {
+      await shim.close();
+    }
   });
 });

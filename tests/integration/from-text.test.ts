@@ -137,13 +137,15 @@ describe('arguments from plain text (fromText: llm)', () => {
     await expect(ask('pg_execute_query', 'show orders')).rejects.toMatchObject({
       status: 502,
       code: 'llm_failed',
-      message: expect.stringContaining('the LLM (llm.baseUrl) answered HTTP 500: 500 model overloaded; the tool was not called'),
+      message: expect.stringContaining('the LLM (llm.baseUrl) answered HTTP 500: 500 model overloaded'),
     });
+    llm.reply({ status: 400, message: 'this model does not support tools' });
+    await expect(ask('pg_execute_query', 'show orders')).rejects.toMatchObject({ status: 400, code: 'llm_refused', message: expect.stringContaining('does not support tools') });
     const down = await start({ pg_execute_query: { fromText: 'llm' } }, `http://127.0.0.1:${await freePort()}/v1`);
     try {
       const res = await request(down.url).post('/tools/pg_execute_query/chat/completions').send({ messages: [{ role: 'user', content: 'show orders' }] });
       expect(res.status).toBe(503);
-      expect(res.body.error.message).toBe('the LLM (llm.baseUrl) cannot be reached; the tool was not called');
+      expect(res.body.error).toMatchObject({ message: 'the LLM (llm.baseUrl) cannot be reached', code: 'llm_unavailable' });
     } finally {
       await down.close();
     }

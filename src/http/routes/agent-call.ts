@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { agentTools, type Agent } from '../../agents/agent.js';
-import { runAgent, type AgentStep } from '../../agents/run.js';
+import { runAgent, type AgentAnswer, type AgentStep } from '../../agents/run.js';
 import { RequestError } from '../../errors.js';
 import type { CallRequest, Face } from '../../faces/index.js';
 import type { Llm } from '../../llm/client.js';
@@ -29,19 +29,21 @@ export async function agentCall<R extends CallRequest>(agent: Agent, llm: Llm, r
   const signal = abortOnClientClose(res);
 
   if (!request.stream) {
-    res.json(face.answer(request, agent.name, await runAgent(agent, llm, tools, conversation, { signal })));
+    const { content, steps, usage } = await runAgent(agent, llm, tools, conversation, { signal });
+    const reasoning = steps.map(stepLine).join('');
+    res.json(face.answer(request, agent.name, content, { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}) }));
     return;
   }
   const events = new EventStream(res, keepAliveMs);
   const answer = face.stream(request, agent.name, events);
-  let content: string;
+  let result: AgentAnswer;
   try {
-    content = await runAgent(agent, llm, tools, conversation, { signal, onStep: (step) => answer.progress(stepLine(step)) });
+    result = await runAgent(agent, llm, tools, conversation, { signal, onStep: (step) => answer.progress(stepLine(step)) });
   } catch (err) {
     failStream(err, events, answer, res);
     return;
   }
-  answer.finish(content);
+  answer.finish(result.content, result.usage ? { usage: result.usage } : {});
 }
 
 /** What a person watching sees of one step: the tool, its arguments, a short result, the time it took. */
