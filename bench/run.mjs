@@ -131,9 +131,9 @@ async function startNodeHelper(script, args, what) {
 }
 
 /** The shim from dist/ on a port it picks, at the default log level, its log in a file; `ready` = first answered call. */
-async function startShim(name, servers, { server = {}, env = {} } = {}) {
+async function startShim(name, servers, { server = {}, env = {}, extra = {} } = {}) {
   const config = path.join(TMP, `${name}.json`);
-  fs.writeFileSync(config, JSON.stringify({ server, mcpServers: servers }));
+  fs.writeFileSync(config, JSON.stringify({ server, mcpServers: servers, ...extra }));
   const logFile = path.join(TMP, `${name}.log`);
   const logFd = fs.openSync(logFile, 'w');
   const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(BENCH, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
@@ -325,6 +325,8 @@ const CASES = [
   // What observability costs, by CPU per call at c=64 beside (3), which has metrics on, tracing off.
   { id: 'shim-rest-no-metrics', label: '(3) … metrics off', only: 64 },
   { id: 'shim-rest-traced', label: '(3) … tracing on', only: 64 },
+  // An agent model, one step per call (two LLM turns and the echo call) with a stand-in LLM that answers at once.
+  { id: 'agent', label: '(6) agent → REST, 1 step' },
 ];
 
 async function main() {
@@ -342,6 +344,10 @@ async function main() {
   const otlp = await startNodeHelper('otlp-null.mjs', [], 'OTLP endpoint');
   const shimNoMetrics = await startShim('shim-rest-no-metrics', { bench: { type: 'rest', url: rest.url } }, { server: { metrics: false } });
   const shimTraced = await startShim('shim-rest-traced', { bench: { type: 'rest', url: rest.url } }, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url } });
+  const scriptedLlm = await startNodeHelper('scripted-llm.mjs', [], 'stand-in LLM');
+  const shimAgent = await startShim('shim-agent', { bench: { type: 'rest', url: rest.url } }, {
+    extra: { llm: { baseUrl: `${scriptedLlm.url}/v1`, model: 'bench' }, agents: { helper: { tools: ['echo'], allowMutations: true } } },
+  });
   const mcpo = await startMcpo();
   if (mcpo.skipped) {
     results.skipped.mcpo = mcpo.skipped;
@@ -358,6 +364,7 @@ async function main() {
     ...(mcpo.url ? { mcpo: { url: `${mcpo.url}/echo`, body: MCPO_BODY, pid: mcpo.child.pid } } : {}),
     'shim-rest-no-metrics': { url: `${shimNoMetrics.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimNoMetrics.child.pid },
     'shim-rest-traced': { url: `${shimTraced.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimTraced.child.pid },
+    agent: { url: `${shimAgent.url}/tools/helper/chat/completions`, body: chatBody(false), pid: shimAgent.child.pid },
   };
 
   for (const connections of CONCURRENCY) {
@@ -373,7 +380,7 @@ async function main() {
   }
   results.shimRest = { startupMs: shimRest.startupMs, rssIdleMb: shimRestIdleMb, rssLoadMb: maxRss(results.runs, ['shim-rest', 'shim-rest-stream', 'shim-rest-responses', 'shim-rest-responses-stream']) };
   results.shimStdio = { startupMs: shimStdio.startupMs, rssIdleMb: shimStdioIdleMb, rssLoadMb: maxRss(results.runs, ['shim-stdio']) };
-  await Promise.all([shimRest, shimStdio, mcpo, proxy, shimNoMetrics, shimTraced, otlp].filter((p) => p.child).map((p) => stop(p.child)));
+  await Promise.all([shimRest, shimStdio, mcpo, proxy, shimNoMetrics, shimTraced, otlp, shimAgent, scriptedLlm].filter((p) => p.child).map((p) => stop(p.child)));
 
   // 1,000 tools: start-up, /v1/models, memory.
   const many = await startNodeHelper('rest-echo.mjs', ['--tools', '1000'], 'generated upstream');
@@ -472,6 +479,14 @@ function report(results) {
     console.log(`\nobservability, CPU per call at c=64 (shim → REST): metrics off ${Math.round(plain.cpuUsPerRequest)} µs, ` +
       `metrics on ${Math.round(metered.cpuUsPerRequest)} µs (${signed(metered.cpuUsPerRequest - plain.cpuUsPerRequest)} µs), ` +
       `metrics and tracing on ${Math.round(traced.cpuUsPerRequest)} µs (${signed(traced.cpuUsPerRequest - metered.cpuUsPerRequest)} µs for tracing)`);
+  }
+  const agent1 = find('agent', 1);
+  const agent64 = find('agent', 64);
+  const tool1 = find('shim-rest', 1);
+  if (agent1 && agent64 && tool1) {
+    console.log(`agent step (two LLM turns and one tool call, stand-in LLM answering at once): p50 ${agent1.p50.toFixed(2)} ms at c=1 ` +
+      `(a plain tool call ${tool1.p50.toFixed(2)} ms); ${Math.round(agent64.cpuUsPerRequest)} µs of shim CPU per call at c=64 ` +
+      `(${signed(agent64.cpuUsPerRequest - metered.cpuUsPerRequest)} µs over a plain tool call)`);
   }
   console.log(`\nshim → REST:  start-up to first answer ${Math.round(shimRest.startupMs)} ms; RSS idle ${shimRest.rssIdleMb} MB, under load ${shimRest.rssLoadMb} MB`);
   console.log(`shim → stdio: start-up to first answer ${Math.round(shimStdio.startupMs)} ms (includes spawning the MCP server); RSS idle ${shimStdio.rssIdleMb} MB, under load ${shimStdio.rssLoadMb} MB`);
