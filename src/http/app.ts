@@ -58,7 +58,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   app.use(healthRoutes(registry));
   if (metrics) app.use(metricsRoutes(metrics));
   app.use(litellmRoutes(registry, agents));
-  app.use(unsupportedRoutes(registry));
+  app.use(unsupportedRoutes(registry, agents));
   app.use(routeNotFound());
   app.use(errorHandler());
   return app;

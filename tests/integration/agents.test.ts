@@ -143,6 +143,12 @@ describe('agent models', () => {
     expect((failed as { headers: Headers }).headers.get('x-should-retry')).toBe('false');
   });
 
+  test('an endpoint an agent cannot serve is a 400, never a 404 that would cool it down', async () => {
+    const res = await request(shim.url).post('/tools/analyst/embeddings').send({ model: 'analyst', input: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'unsupported_endpoint', message: expect.stringContaining('"analyst" is an agent model') });
+  });
+
   test('a request that brings its own tools is a 400: agents own their tools', async () => {
     const call = client.chat.completions.create({
       model: 'analyst',

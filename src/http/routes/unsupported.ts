@@ -1,10 +1,11 @@
 import { Router, type Request, type Response } from 'express';
+import type { Agent } from '../../agents/agent.js';
 import { RequestError } from '../../errors.js';
 import { withoutProvider } from '../../faces/request-body.js';
 import { notStored } from '../../faces/responses-request.js';
 import { findTool } from '../../invoke.js';
 import type { ToolRegistry } from '../../registry.js';
-import { visibleTools } from '../auth.js';
+import { visibleTools, type Caller } from '../auth.js';
 
 const RESPONSE_BY_ID = ['/responses/:id', '/v1/responses/:id', '/tools/:name/responses/:id', '/tools/:name/v1/responses/:id'];
 
@@ -16,8 +17,11 @@ const RESPONSE_BY_ID = ['/responses/:id', '/v1/responses/:id', '/tools/:name/res
  *   whose `body.model` names one (a wildcard route's `/embeddings`): 400 `unsupported_endpoint`;
  * - under `/tools/<unknown>/`: 404 `model_not_found`, as on the faces.
  */
-export function unsupportedRoutes(registry: ToolRegistry): Router {
+export function unsupportedRoutes(registry: ToolRegistry, agents: ReadonlyMap<string, Agent> = new Map()): Router {
   const router = Router();
+  // An agent model is a model too: its unsupported endpoints are a 400, not a 404.
+  const model = (res: Response, name: string): Model =>
+    agents.has(name) && callerAllows(res, name) ? { name, kind: 'an agent model' } : { name: findTool(visibleTools(res, registry), name).name, kind: 'an MCP tool' };
   router.get(RESPONSE_BY_ID, () => {
     throw notStored('GET /responses/{id}');
   });
@@ -28,22 +32,30 @@ export function unsupportedRoutes(registry: ToolRegistry): Router {
     throw notStored('a stored response');
   });
   router.all('/tools/:name/*rest', (req, res) => {
-    unsupported(registry, String(req.params.name), req, res);
+    unsupported(model(res, String(req.params.name)), req);
   });
   router.all('*rest', (req, res, next) => {
-    const model = (req.body as { model?: unknown } | undefined)?.model;
-    const name = typeof model === 'string' ? withoutProvider(model) : undefined;
-    if (name === undefined || !visibleTools(res, registry).get(name)) return next();
-    unsupported(registry, name, req, res);
+    const requested = (req.body as { model?: unknown } | undefined)?.model;
+    const name = typeof requested === 'string' ? withoutProvider(requested) : undefined;
+    if (name === undefined || !(visibleTools(res, registry).get(name) || (agents.has(name) && callerAllows(res, name)))) return next();
+    unsupported(model(res, name), req);
   });
   return router;
 }
 
-function unsupported(registry: ToolRegistry, name: string, req: Request, res: Response): never {
-  const tool = findTool(visibleTools(res, registry), name);
-  const base = req.path.startsWith('/tools/') ? `/tools/${encodeURIComponent(tool.name)}` : '/v1';
+function callerAllows(res: Response, name: string): boolean {
+  return (res.locals.caller as Caller | undefined)?.allows(name) ?? true;
+}
+
+interface Model {
+  name: string;
+  kind: 'an MCP tool' | 'an agent model';
+}
+
+function unsupported({ name, kind }: Model, req: Request): never {
+  const base = req.path.startsWith('/tools/') ? `/tools/${encodeURIComponent(name)}` : '/v1';
   throw new RequestError(
-    `${req.method} ${req.path} is not served: "${tool.name}" is an MCP tool, called through chat completions ` +
+    `${req.method} ${req.path} is not served: "${name}" is ${kind}, called through chat completions ` +
       `(POST ${base}/chat/completions), the Responses API (POST ${base}/responses) or legacy completions (POST ${base}/completions).`,
     null,
     'unsupported_endpoint',
