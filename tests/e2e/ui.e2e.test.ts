@@ -1,15 +1,18 @@
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { litellmConfig } from '../../src/litellm/snippets.js';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
-import { stdioTestServer } from '../helpers/shim.js';
+import { freePort } from '../helpers/free-port.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
 import { SEED, startPostgresShims, type PostgresShims } from './postgres-shims.js';
 
+const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
 const CHROMIUM = '/usr/bin/chromium'; // Debian's package, installed by .ci/run
 const MESSAGE = 'hello from the UI';
 /** Screenshots a reader of the CI log can open (ignored by git). */
@@ -53,20 +56,24 @@ describe("LiteLLM's admin UI playground, headless", () => {
 
   beforeAll(async () => {
     shims = await startPostgresShims(['echo']);
-    // An agent model over the echo tool, thinking with the scripted stand-in LLM.
+    // An agent model over the PostgreSQL server's query tool, thinking with the scripted stand-in
+    // LLM through LiteLLM itself (model gpt-test). Each needs the other's address: the shim's port is chosen first.
     llm = await startScriptedLlm();
+    const agentPort = await freePort();
+    const tools = litellmConfig(shims.direct.registry.list(), { baseUrl: shims.direct.url });
+    const agents = litellmConfig([], { baseUrl: `http://127.0.0.1:${agentPort}`, agents: ['orders-analyst'] });
+    const thinker = { model_name: 'gpt-test', litellm_params: { model: 'openai/gpt-test', api_base: llm.baseUrl, api_key: 'scripted' } };
+    litellm = await startLiteLLM({ ...tools, model_list: [...tools.model_list, ...agents.model_list, thinker] });
     agentShim = await startShim(
       {
         server: {},
-        mcpServers: { db: stdioTestServer({ tools: { include: ['echo'] } }) },
-        llm: { baseUrl: llm.baseUrl, model: 'gpt-test' },
-        agents: { helper: { tools: ['echo'], allowMutations: true } },
+        mcpServers: { postgres: { command: process.execPath, args: [PG_SERVER], env: { POSTGRES_CONNECTION_STRING: process.env.E2E_DATABASE_URL! } } },
+        llm: { baseUrl: `${litellm.url}/v1`, apiKey: litellm.masterKey, model: 'gpt-test' },
+        // The PostgreSQL server marks no tool read-only: the agent is allowed its query tool anyway.
+        agents: { 'orders-analyst': { tools: ['pg_execute_query'], allowMutations: true } },
       },
-      { host: '127.0.0.1', port: 0 },
+      { host: '127.0.0.1', port: agentPort },
     );
-    const tools = litellmConfig(shims.direct.registry.list(), { baseUrl: shims.direct.url });
-    const agents = litellmConfig([], { baseUrl: agentShim.url, agents: ['helper'] });
-    litellm = await startLiteLLM({ ...tools, model_list: [...tools.model_list, ...agents.model_list] });
 
     profile = mkdtempSync(path.join(tmpdir(), 'shim-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -200,18 +207,28 @@ describe("LiteLLM's admin UI playground, headless", () => {
     expect(offLoopback).toEqual([]);
   }, 120_000);
 
-  test("an agent's step shows in the playground as its reasoning, above its answer", async () => {
-    llm.reply({ toolCalls: [{ name: 'echo', arguments: { message: 'from the agent' } }] }, { text: 'The echo tool said it back.' });
-    await ask('/v1/chat/completions', 'helper', 'use the echo tool', async (answer) => {
-      await answer.getByText('The echo tool said it back.').waitFor();
+  test("an agent answers 'show me all orders' from real PostgreSQL rows, its step shown as reasoning above the answer", async () => {
+    await promisify(execFile)('psql', [
+      process.env.E2E_DATABASE_URL!,
+      '-c',
+      "DROP TABLE IF EXISTS ui_orders; CREATE TABLE ui_orders (id serial, item text, amount int); INSERT INTO ui_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);",
+    ]);
+    const query = { operation: 'select', query: 'SELECT item, amount FROM ui_orders ORDER BY id' };
+    llm.reply({ toolCalls: [{ name: 'pg_execute_query', arguments: query }] }, { text: 'There are two orders: 3 widgets and 5 gadgets.' });
+    await ask('/v1/chat/completions', 'orders-analyst', 'show me all orders', async (answer) => {
+      await answer.getByText('There are two orders: 3 widgets and 5 gadgets.').waitFor();
       // Shown as reasoning: the playground puts reasoning_content in a block it can hide.
       await answer.getByText(/hide reasoning/i).first().waitFor();
       const text = await answer.innerText();
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, 'ui-agent-reasoning.png') });
-      console.log(`agent answer in the UI:\n${text}`);
-      expect(text).toMatch(/echo \{"message":"from the agent"\} → echo: from the agent \(\d+ ms\)/);
+      expect(text).toMatch(/pg_execute_query \{"operation":"select","query":"SELECT item, amount FROM ui_orders ORDER BY id"\} → Query executed successfully\. Retrieved 2 rows\./);
     });
+    // The LLM answered from the real rows, which it got as the tool's result.
+    const second = llm.requests[1] as { messages: { role: string; content: string }[] };
+    const rows = second.messages.find((message) => message.role === 'tool')!.content;
+    expect(rows).toContain('| widget | 3 |');
+    expect(rows).toContain('| gadget | 5 |');
     expect(offLoopback).toEqual([]);
   }, 120_000);
 });
