@@ -33,6 +33,10 @@ describe('plain English through LiteLLM, on the real PostgreSQL', () => {
           litellm_params: { model: 'openai/pg_execute_query', api_base: `http://127.0.0.1:${port}/tools/pg_execute_query`, api_key: 'dummy-key' },
         },
         {
+          model_name: 'pg_execute_mutation',
+          litellm_params: { model: 'openai/pg_execute_mutation', api_base: `http://127.0.0.1:${port}/tools/pg_execute_mutation`, api_key: 'dummy-key' },
+        },
+        {
           model_name: 'orders-analyst',
           litellm_params: { model: 'openai/orders-analyst', api_base: `http://127.0.0.1:${port}/tools/orders-analyst`, api_key: 'dummy-key' },
         },
@@ -43,7 +47,7 @@ describe('plain English through LiteLLM, on the real PostgreSQL', () => {
       {
         server: {},
         mcpServers: { postgres: { command: process.execPath, args: [PG_SERVER], env: { POSTGRES_CONNECTION_STRING: process.env.E2E_DATABASE_URL! } } },
-        tools: { pg_execute_query: { fromText: 'llm' } },
+        tools: { pg_execute_query: { fromText: 'llm' }, pg_execute_mutation: { fromText: 'llm' } },
         llm: { baseUrl: `${litellm.url}/v1`, apiKey: litellm.masterKey, model: 'gpt-test' },
         // The PostgreSQL server marks no tool read-only, so the agent is allowed mutations.
         agents: { 'orders-analyst': { tools: ['pg_execute_query'], allowMutations: true, instructions: 'Answer from the database.' } },
@@ -78,6 +82,20 @@ describe('plain English through LiteLLM, on the real PostgreSQL', () => {
     const ran = await openai.chat.completions.create({ model: 'pg_execute_query', messages: [{ role: 'user', content: json }] });
     const { stdout } = await promisify(execFile)('psql', [process.env.E2E_DATABASE_URL!, '-Atc', SEED.query]);
     for (const datname of stdout.trim().split('\n')) expect(ran.choices[0]!.message.content).toContain(`| ${datname} |`);
+    expect(llm.requests).toHaveLength(1);
+  });
+
+  test('a mutation from a sentence runs zero times until its JSON is sent back, then exactly once', async () => {
+    const psql = (sql: string) => promisify(execFile)('psql', [process.env.E2E_DATABASE_URL!, '-Atc', sql]).then(({ stdout }) => stdout.trim());
+    await psql('DROP TABLE IF EXISTS e2e_notes; CREATE TABLE e2e_notes (id serial, note text)');
+    const insert = { operation: 'insert', table: 'e2e_notes', data: { note: 'hello from a sentence' } };
+    llm.reply({ toolCalls: [{ name: 'pg_execute_mutation', arguments: insert }] });
+    const shown = await openai.chat.completions.create({ model: 'pg_execute_mutation', messages: [{ role: 'user', content: 'add a note saying hello from a sentence' }] });
+    const json = /```json\n([\s\S]*)\n```/.exec(shown.choices[0]!.message.content!)![1]!;
+    expect(JSON.parse(json)).toEqual(insert);
+    expect(await psql('SELECT count(*) FROM e2e_notes')).toBe('0');
+    await openai.chat.completions.create({ model: 'pg_execute_mutation', messages: [{ role: 'user', content: json }] });
+    expect(await psql('SELECT note FROM e2e_notes')).toBe('hello from a sentence');
     expect(llm.requests).toHaveLength(1);
   });
 
