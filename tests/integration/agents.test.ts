@@ -104,10 +104,10 @@ describe('agent models', () => {
     expect(results[2]).toMatch(/^Error: Invalid arguments for tool "pg_execute_query"/);
   });
 
-  test('allowMutations offers every matching tool; at maxSteps one last turn without tools answers; long results are cut', async () => {
+  test('allowMutations offers every matching tool; at maxSteps one last turn without tools answers; a 2 MB result is cut before the LLM sees it', async () => {
     llm.reply(
       { toolCalls: [{ name: 'add', arguments: { a: 1, b: 2 } }] },
-      { toolCalls: [query(`SELECT '${'x'.repeat(600)}'`)] },
+      { toolCalls: [query(`SELECT '${'x'.repeat(2 * 1024 * 1024)}'`)] },
       { text: 'Done after two steps.' },
     );
     const completion = await client.chat.completions.create({ model: 'writer', messages: [{ role: 'user', content: 'add, then look' }] });
