@@ -7,6 +7,7 @@ import { answerClientErrors } from './http/client-error.js';
 import { agentsFromConfig } from './agents/agent.js';
 import { allOf } from './call-outcome.js';
 import { createLlm } from './llm/client.js';
+import { log } from './log.js';
 import { ShimMetrics } from './metrics.js';
 import { ToolRegistry } from './registry.js';
 import { secretsOf, useSecrets } from './secrets.js';
@@ -70,6 +71,9 @@ export async function startShim(
   const { apiKeys, maxBodyBytes } = config.server;
   const llm = config.llm ? createLlm(config.llm) : undefined;
   const agents = agentsFromConfig(config.agents);
+  for (const name of agents.keys()) {
+    if (registry.get(name)) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: registry.get(name)?.upstream.name });
+  }
   const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents });
   let server: ReturnType<typeof app.listen>;
   try {

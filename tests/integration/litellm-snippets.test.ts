@@ -60,6 +60,15 @@ describe('LiteLLM model_list snippets', () => {
     expect(config.model_list[0]!.litellm_params.api_key).toBe('dummy-key');
   });
 
+  test('base_url repeats for replicas: one deployment per replica, each taken out of rotation on its first failure', async () => {
+    const res = await request(shim.url).get('/litellm/config.yaml?tools=pg_execute_query&base_url=http://a:1&base_url=http://b:2');
+    const config = YAML.parse(res.text) as { model_list: Entry[] };
+    expect(config.model_list.map((entry) => entry.litellm_params.api_base)).toEqual(['http://a:1/tools/pg_execute_query', 'http://b:2/tools/pg_execute_query']);
+    // pg_execute_query is read-only in the test server: retried onto the other replica.
+    expect(config.model_list.map((entry) => entry.litellm_params.num_retries)).toEqual([2, 2]);
+    expect(config.model_list[0]!.model_info).toMatchObject({ cooldown_time: 10, allowed_fails_policy: { InternalServerErrorAllowedFails: 0 } });
+  });
+
   test('the snippets command prints the same, as YAML or JSON', async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'shim-snippets-'));
     const run = (args: string[]) => promisify(execFile)(process.execPath, [CLI, 'snippets', ...args], { cwd });
