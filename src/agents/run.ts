@@ -2,7 +2,7 @@ import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from '
 import { RequestError } from '../errors.js';
 import type { Turn } from '../faces/index.js';
 import { callTool, checkedArguments } from '../invoke.js';
-import { asFunction } from '../llm/arguments-from-text.js';
+import { asFunction, parseArguments } from '../llm/arguments-from-text.js';
 import type { Llm } from '../llm/client.js';
 import type { Usage } from '../openai/usage.js';
 import type { RegisteredTool } from '../registry.js';
@@ -114,17 +114,6 @@ async function runCall(
     if (err instanceof RequestError || err instanceof UpstreamError) return report(args, `Error: ${err.message.split('\n')[0]}`, true);
     throw err;
   }
-}
-
-function parseArguments(json: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(json || '{}');
-  } catch {
-    throw new RequestError('the arguments are not valid JSON');
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RequestError('the arguments must be a JSON object');
-  return value as Record<string, unknown>;
 }
 
 /** The start of a result on one line: fences dropped, whitespace collapsed, cut at 120 characters. */

@@ -59,12 +59,13 @@ export async function argumentsFromLlm(
   throw argumentsError(tool, `${place.noun} is not JSON, and the arguments the LLM derived from it are invalid: ${problem.replace(/\.$/, '')}`, place);
 }
 
-function parseArguments(json: string): Record<string, unknown> {
+/** A function call's `arguments` string as an object; anything else is a RequestError to tell the LLM. */
+export function parseArguments(json: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(json || '{}');
   } catch {
-    throw new RequestError(`The arguments must be a JSON object; got: ${json.slice(0, 200)}`);
+    throw new RequestError(`The arguments are not valid JSON: ${json.slice(0, 200)}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RequestError('The arguments must be a JSON object.');
   return value as Record<string, unknown>;
