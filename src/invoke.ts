@@ -36,22 +36,22 @@ export interface CallArguments {
  * derives them (see llm/arguments-from-text.ts).
  */
 export async function argumentsForCall(tool: RegisteredTool, text: string, place: ArgumentsPlace, llm?: Llm, signal?: AbortSignal): Promise<CallArguments> {
-  try {
-    return { args: readArguments(tool, text, place) };
-  } catch (err) {
-    if (!(err instanceof RequestError) || !llm || tool.policy?.fromText !== 'llm' || isJsonText(text)) {
-      if (err instanceof RequestError) tool.observer.rejected(tool);
-      throw err;
+  if (!llm || tool.policy?.fromText !== 'llm' || isJsonText(text)) return { args: argumentsFromText(tool, text, place) };
+  return noteRejection(tool, async () => {
+    try {
+      return { args: readArguments(tool, text, place) };
+    } catch (err) {
+      if (!(err instanceof RequestError)) throw err;
     }
-  }
-  let derived: Record<string, unknown> = {};
-  const check = (given: Record<string, unknown>) => {
-    const sent = validated(tool, given, place);
-    derived = given;
-    return sent;
-  };
-  const args = await noteRejectionAsync(tool, () => argumentsFromLlm(llm, asCalled(tool), text, check, place, signal));
-  return { args, derived };
+    let derived: Record<string, unknown> = {};
+    const check = (given: Record<string, unknown>) => {
+      const sent = validated(tool, given, place);
+      derived = given;
+      return sent;
+    };
+    const args = await argumentsFromLlm(llm, asCalled(tool), text, check, place, signal);
+    return { args, derived };
+  });
 }
 
 /** Arguments given as an object (the REST adapter's body), validated. */
@@ -71,22 +71,17 @@ function validated(tool: RegisteredTool, args: Record<string, unknown>, place: A
   return sent;
 }
 
-/** Arguments the shim refuses are a call outcome too (`rejected`), though nothing is sent. */
+/** Arguments the shim refuses are a call outcome too (`rejected`), though nothing is sent; `read` may be async. */
 function noteRejection<T>(tool: RegisteredTool, read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
+  const note = (err: unknown): never => {
     if (err instanceof RequestError) tool.observer.rejected(tool);
     throw err;
-  }
-}
-
-async function noteRejectionAsync<T>(tool: RegisteredTool, read: () => Promise<T>): Promise<T> {
+  };
   try {
-    return await read();
+    const value = read();
+    return (value instanceof Promise ? value.catch(note) : value) as T;
   } catch (err) {
-    if (err instanceof RequestError) tool.observer.rejected(tool);
-    throw err;
+    return note(err);
   }
 }
 

@@ -72,7 +72,8 @@ export async function startShim(
   const llm = config.llm ? createLlm(config.llm) : undefined;
   const agents = agentsFromConfig(config.agents);
   for (const name of agents.keys()) {
-    if (registry.get(name)) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: registry.get(name)?.upstream.name });
+    const shadowed = registry.get(name);
+    if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
   }
   const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents });
   let server: ReturnType<typeof app.listen>;

@@ -67,6 +67,11 @@ export function authenticate(configs: ApiKeyConfig[] | undefined): RequestHandle
   };
 }
 
+/** Whether this request's key may use the model `name`, a tool or an agent (without keys, any). */
+export function callerAllows(res: Response, name: string): boolean {
+  return (res.locals.caller as Caller | undefined)?.allows(name) ?? true;
+}
+
 /** The tools this request may see: all of them, or its key's allow-list. */
 export function visibleTools(res: Response, registry: ToolRegistry): ToolView {
   const caller = res.locals.caller as Caller | undefined;

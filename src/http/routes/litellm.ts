@@ -3,7 +3,7 @@ import type { Agent } from '../../agents/agent.js';
 import { RequestError } from '../../errors.js';
 import { litellmConfig, renderSnippet } from '../../litellm/snippets.js';
 import type { ToolRegistry } from '../../registry.js';
-import { visibleTools, type Caller } from '../auth.js';
+import { callerAllows, visibleTools } from '../auth.js';
 
 /** `GET /litellm/config.yaml?base_url=…&tools=…&api_key_env=…`: the `snippets` command's output; `base_url` repeats for replicas. */
 export function litellmRoutes(registry: ToolRegistry, agents: ReadonlyMap<string, Agent> = new Map()): Router {
@@ -13,7 +13,7 @@ export function litellmRoutes(registry: ToolRegistry, agents: ReadonlyMap<string
       baseUrl: baseUrls(req) ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`,
       tools: query(req, 'tools'),
       apiKeyEnv: query(req, 'api_key_env'),
-      agents: [...agents.keys()].filter((name) => (res.locals.caller as Caller | undefined)?.allows(name) ?? true),
+      agents: [...agents.keys()].filter((name) => callerAllows(res, name)),
     });
     res.type('text/yaml').send(renderSnippet(config, 'yaml'));
   });

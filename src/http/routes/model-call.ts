@@ -13,7 +13,7 @@ import { renderAnswer } from '../../render/answer.js';
 import { confirmationAnswer, withDerivedArguments } from '../../render/derived.js';
 import { renderProgress } from '../../render/result.js';
 import { abortOnClientClose } from '../abort.js';
-import { visibleTools, type Caller } from '../auth.js';
+import { callerAllows, visibleTools } from '../auth.js';
 import { EventStream } from '../event-stream.js';
 import { noteCall } from '../request-log.js';
 import { failStream } from '../stream-failure.js';
@@ -86,8 +86,7 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
 /** The agent of that name, if the caller's key may use it (keys' globs cover agents as they cover tools). */
 function visibleAgent(agents: ReadonlyMap<string, Agent> | undefined, name: string, res: Response): Agent | undefined {
   const agent = agents?.get(name);
-  const caller = res.locals.caller as Caller | undefined;
-  return agent && (!caller || caller.allows(name)) ? agent : undefined;
+  return agent && callerAllows(res, name) ? agent : undefined;
 }
 
 /** An answer that is not a tool's result (a health probe, a confirmation), streamed or not as asked. */

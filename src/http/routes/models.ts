@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import type { Agent } from '../../agents/agent.js';
 import { findTool } from '../../invoke.js';
 import type { RegisteredTool, ToolRegistry } from '../../registry.js';
-import { visibleTools, type Caller } from '../auth.js';
+import { callerAllows, visibleTools } from '../auth.js';
 
 const STARTED = Math.floor(Date.now() / 1000);
 
@@ -27,8 +27,7 @@ function listedAgent(agent: Agent): Listed {
 
 /** The agents this caller may use: keys' globs cover agent names as they cover tool names. */
 function visibleAgents(agents: ReadonlyMap<string, Agent>, res: Response): Listed[] {
-  const caller = res.locals.caller as Caller | undefined;
-  return [...agents.values()].filter((agent) => !caller || caller.allows(agent.name)).map(listedAgent);
+  return [...agents.values()].filter((agent) => callerAllows(res, agent.name)).map(listedAgent);
 }
 
 /** Serialised listings by tool list: the registry hands out the same list until its tools change. */

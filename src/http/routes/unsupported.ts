@@ -5,7 +5,7 @@ import { withoutProvider } from '../../faces/request-body.js';
 import { notStored } from '../../faces/responses-request.js';
 import { findTool } from '../../invoke.js';
 import type { ToolRegistry } from '../../registry.js';
-import { visibleTools, type Caller } from '../auth.js';
+import { callerAllows, visibleTools } from '../auth.js';
 
 const RESPONSE_BY_ID = ['/responses/:id', '/v1/responses/:id', '/tools/:name/responses/:id', '/tools/:name/v1/responses/:id'];
 
@@ -41,10 +41,6 @@ export function unsupportedRoutes(registry: ToolRegistry, agents: ReadonlyMap<st
     unsupported(model(res, name), req);
   });
   return router;
-}
-
-function callerAllows(res: Response, name: string): boolean {
-  return (res.locals.caller as Caller | undefined)?.allows(name) ?? true;
 }
 
 interface Model {
