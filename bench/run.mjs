@@ -4,18 +4,16 @@
 // bench/results.json. Every process it starts is in its own process group and is killed on exit.
 //   --quick     a few seconds per case (CI)
 //   --profile   run the shims under `node --cpu-prof`; profiles go to bench/profiles/
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { clearInterval, clearTimeout, setInterval } from 'node:timers';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import {
+  BENCH, CLI, DIRECT_BODY, MCPO_BODY, NODE, ROOT, STDIO_ECHO, TMP,
+  call, chatBody, deadline, measure as measureFor, onFreePort, responsesBody, rssMb, start, startNodeHelper, startShim as startShimWith, stop, waitFor,
+} from './lib.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const PROFILE = process.argv.includes('--profile');
@@ -27,131 +25,15 @@ const MCPO_VERSION = '0.0.20';
 // mcpo 0.0.20 predates mcp 2 (renamed its client) and FastAPI 0.129 (refuses its keyword arguments).
 const MCPO_PINS = [`mcpo==${MCPO_VERSION}`, 'mcp<2', 'fastapi<0.129'];
 
-const BENCH = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.dirname(BENCH);
-const NODE = process.execPath;
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const STDIO_ECHO = path.join(BENCH, 'stdio-echo.mjs');
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-bench-'));
+deadline(DEADLINE_MS);
 
-// --- processes --------------------------------------------------------------------------------
-
-const children = new Set();
-
-function start(command, args, { stderr = 'ignore', env = process.env } = {}) {
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', stderr], env });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  child.on('error', () => children.delete(child));
-  return child;
+/** The shim from dist/, profiled under --profile. */
+function startShim(name, servers, options = {}) {
+  return startShimWith(name, servers, { ...options, profile: PROFILE });
 }
 
-/** SIGTERM to the whole group, SIGKILL when it has not gone after 3 s. */
-async function stop(child) {
-  if (!children.has(child)) return;
-  const gone = new Promise((resolve) => child.once('exit', resolve));
-  signalGroup(child, 'SIGTERM');
-  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 3000);
-  await gone;
-  clearTimeout(timer);
-  // The group may still hold a grandchild (a stdio upstream) that outlived its parent.
-  signalGroup(child, 'SIGKILL');
-}
-
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function killAll() {
-  for (const child of children) signalGroup(child, 'SIGKILL');
-  fs.rmSync(TMP, { recursive: true, force: true });
-}
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    console.error(`bench: ${signal}, stopping`);
-    process.exit(130);
-  });
-}
-setTimeout(() => {
-  console.error(`bench: still running after ${DEADLINE_MS / 1000} s; giving up`);
-  process.exit(1);
-}, DEADLINE_MS).unref();
-
-/** Our own helper servers print their port as their first line on stdout. */
-function portOf(child, what) {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 10_000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const line = out.split('\n')[0];
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve(Number(line));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code})`)));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Starts a program that must be told its port (mcpo) on a free one, and again on a new one when
- * the port was taken (by an outgoing connection, whose local ports share the range) before it bound.
- */
-async function onFreePort(startOn, attempts = 5) {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await startOn(await freePort());
-    } catch (err) {
-      if (attempt >= attempts || !/EADDRINUSE|address already in use/i.test(err.message)) throw err;
-    }
-  }
-}
-
-async function startNodeHelper(script, args, what) {
-  const child = start(NODE, [path.join(BENCH, script), ...args]);
-  return { child, url: `http://127.0.0.1:${await portOf(child, what)}` };
-}
-
-/** The shim from dist/ on a port it picks, at the default log level, its log in a file; `ready` = first answered call. */
-async function startShim(name, servers, { server = {}, env = {}, extra = {} } = {}) {
-  const config = path.join(TMP, `${name}.json`);
-  fs.writeFileSync(config, JSON.stringify({ server, mcpServers: servers, ...extra }));
-  const logFile = path.join(TMP, `${name}.log`);
-  const logFd = fs.openSync(logFile, 'w');
-  const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(BENCH, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const started = performance.now();
-  const child = start(NODE, [...profile, CLI, 'serve', '--config', config, '--host', '127.0.0.1', '--port', '0'], {
-    stderr: logFd,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-  });
-  fs.closeSync(logFd);
-  const url = await waitFor(() => listeningUrl(logFile), `shim "${name}"`, child);
-  await waitFor(() => call(`${url}/tools/echo/chat/completions`, chatBody(false)).then((answer) => answer.status === 200), `shim "${name}"`, child);
-  return { child, url, startupMs: performance.now() - started };
-}
-
-/** The URL in the shim's "listening" log line, once it is there. */
-function listeningUrl(logFile) {
-  const log = fs.readFileSync(logFile, 'utf8');
-  return (/"message":"listening".*?"url":"([^"]+)"/.exec(log) ?? /"url":"([^"]+)".*?"message":"listening"/.exec(log))?.[1];
+function measure(url, options) {
+  return measureFor(url, { ...options, warmupS: WARMUP_S, durationS: DURATION_S });
 }
 
 function startMcpo() {
@@ -198,117 +80,6 @@ async function mcpoBinary() {
     return { skipped: `installing mcpo failed: ${reason}` };
   }
   return bin;
-}
-
-/** Polls `attempt` until it gives a truthy value, and resolves with that value. */
-async function waitFor(attempt, what, child, timeoutMs = 20_000) {
-  const deadline = performance.now() + timeoutMs;
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  for (;;) {
-    const value = await Promise.resolve().then(attempt).catch(() => undefined);
-    if (value) return value;
-    if (exited) throw new Error(`${what} exited before answering`);
-    if (performance.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs / 1000} s`);
-    await sleep(5);
-  }
-}
-
-/** One request on a fresh connection. */
-function call(url, body, method = body ? 'POST' : 'GET') {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.end(body);
-  });
-}
-
-// --- measuring --------------------------------------------------------------------------------
-
-const DIRECT_BODY = JSON.stringify({ arguments: { message: 'hello' } });
-const MCPO_BODY = JSON.stringify({ message: 'hello' });
-function chatBody(stream) {
-  return JSON.stringify({
-    model: 'echo',
-    messages: [{ role: 'user', content: '{"message": "hello"}' }],
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
-}
-
-/** The same call through the Responses API face. */
-function responsesBody(stream) {
-  return JSON.stringify({ model: 'echo', input: '{"message": "hello"}', ...(stream ? { stream: true } : {}) });
-}
-
-function cannon(url, { body, connections, duration, onResponse }) {
-  const instance = autocannon({
-    url,
-    method: body ? 'POST' : 'GET',
-    body,
-    headers: { 'content-type': 'application/json', authorization: 'Bearer dummy-key' },
-    connections,
-    duration,
-  });
-  if (onResponse) instance.on('response', onResponse);
-  return instance;
-}
-
-/**
- * autocannon drives the load; latencies are recorded here at full resolution (its histogram
- * keeps whole ms). `pid` is the process answering: its CPU time per request is the figure that
- * holds still when other work shares the machine.
- */
-async function measure(url, { body, connections, pid, rss = false }) {
-  await cannon(url, { body, connections, duration: WARMUP_S });
-  const latencies = [];
-  let rssMaxMb = 0;
-  const sampler = rss && setInterval(() => (rssMaxMb = Math.max(rssMaxMb, rssMb(pid) ?? 0)), 100);
-  const cpuBefore = cpuMs(pid);
-  const result = await cannon(url, {
-    body,
-    connections,
-    duration: DURATION_S,
-    onResponse: (_client, status, _bytes, ms) => {
-      if (status < 300) latencies.push(ms);
-    },
-  });
-  const cpu = cpuMs(pid) - cpuBefore;
-  if (sampler) clearInterval(sampler);
-  latencies.sort((a, b) => a - b);
-  const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return {
-    p50: pick(0.5),
-    p99: pick(0.99),
-    rps: latencies.length / result.duration,
-    cpuUsPerRequest: (cpu * 1000) / latencies.length,
-    failures: result.non2xx + result.errors + result.timeouts,
-    ...(rss ? { rssMaxMb } : {}),
-  };
-}
-
-/** User + system CPU time of a process, from /proc (Linux); NaN elsewhere. */
-function cpuMs(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
-}
-
-function rssMb(pid) {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Math.round(Number(kb) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 // --- the run ----------------------------------------------------------------------------------

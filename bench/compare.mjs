@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// `npm run bench:compare -- [options] DIST…`: builds of the shim side by side, for one change's
+// before → after. Each DIST is a build output directory (`cp -r dist dist-before` before the
+// change, then `npm run build`); every build serves the same upstream, and the rounds interleave
+// the builds (rotating who goes first) so that the machine's drift hits them all alike. Prints CPU
+// per call (the shim process alone), req/s and p50 per round, then the medians.
+//   --case rest|rest-stream|responses|stdio   which call (default rest: chat completions, JSON)
+//   --rounds N      rounds per build (default 5)
+//   --seconds S     load per round, after 1 s of warm-up (default 5)
+//   --connections C concurrency (default 64)
+//   --env K=V       set in every shim's environment (repeatable)
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { NODE, STDIO_ECHO, call, chatBody, deadline, measure, responsesBody, rssMb, startNodeHelper, startShim, stop } from './lib.mjs';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    case: { type: 'string', default: 'rest' },
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64' },
+    env: { type: 'string', multiple: true, default: [] },
+  },
+});
+const CASES = {
+  rest: { path: 'chat/completions', body: chatBody(false) },
+  'rest-stream': { path: 'chat/completions', body: chatBody(true) },
+  responses: { path: 'responses', body: responsesBody(false) },
+  stdio: { path: 'chat/completions', body: chatBody(false), stdio: true },
+};
+const kase = CASES[values.case];
+if (!kase || positionals.length === 0) {
+  console.error('usage: node bench/compare.mjs [--case rest|rest-stream|responses|stdio] [--rounds N] [--seconds S] [--connections C] DIST…');
+  process.exit(2);
+}
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const env = Object.fromEntries(values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+deadline((positionals.length * rounds * (seconds + 3) + 120) * 1000);
+
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+
+async function main() {
+  const rest = await startNodeHelper('rest-echo.mjs', [], 'REST upstream');
+  const servers = kase.stdio ? { bench: { command: NODE, args: [STDIO_ECHO] } } : { bench: { type: 'rest', url: rest.url } };
+  const builds = [];
+  for (const dist of positionals) {
+    const shim = await startShim(path.basename(dist), servers, { cli: path.resolve(dist, 'cli.js'), env });
+    const url = `${shim.url}/tools/echo/${kase.path}`;
+    const check = await call(url, kase.body);
+    if (check.status !== 200 || !check.text.includes('hello')) throw new Error(`${dist} answered ${check.status}: ${check.text.slice(0, 200)}`);
+    builds.push({ dist, shim, url, runs: [] });
+  }
+  // A fresh process runs its first seconds unoptimized: one untimed round each.
+  for (const build of builds) await measure(build.url, { body: kase.body, connections, pid: build.shim.child.pid, warmupS: 2, durationS: 1 });
+  console.log(`${values.case}, c=${connections}, ${rounds} rounds of ${seconds} s per build`);
+  for (let round = 0; round < rounds; round += 1) {
+    const order = builds.map((_, i) => builds[(i + round) % builds.length]);
+    for (const build of order) {
+      const run = await measure(build.url, { body: kase.body, connections, pid: build.shim.child.pid, rss: true, warmupS: 1, durationS: seconds });
+      build.runs.push(run);
+      console.log(`  round ${round + 1}  ${build.dist.padEnd(24)} ${Math.round(run.cpuUsPerRequest).toString().padStart(5)} µs CPU/call  ` +
+        `${Math.round(run.rps).toString().padStart(5)} req/s  p50 ${run.p50.toFixed(2)} ms${run.failures ? `  (${run.failures} failed)` : ''}`);
+    }
+  }
+  console.log('\nmedians:');
+  const first = median(builds[0].runs.map((run) => run.cpuUsPerRequest));
+  for (const build of builds) {
+    const cpu = median(build.runs.map((run) => run.cpuUsPerRequest));
+    console.log(`  ${build.dist.padEnd(24)} ${Math.round(cpu).toString().padStart(5)} µs CPU/call (${((cpu / first - 1) * 100).toFixed(1).padStart(5)} %)  ` +
+      `${Math.round(median(build.runs.map((run) => run.rps))).toString().padStart(5)} req/s  p50 ${median(build.runs.map((run) => run.p50)).toFixed(2)} ms  ` +
+      `RSS max ${Math.max(...build.runs.map((run) => run.rssMaxMb))} MB (idle now ${rssMb(build.shim.child.pid)} MB)`);
+  }
+  await Promise.all([...builds.map((build) => stop(build.shim.child)), stop(rest.child)]);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench: ${err.message}`);
+    process.exit(1);
+  },
+);
