@@ -4,6 +4,7 @@ import { ConfigError } from './config/errors.js';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, type ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { answerClientErrors } from './http/client-error.js';
+import { createHttpServer, listen } from './http/http-server.js';
 import { agentsFromConfig } from './agents/agent.js';
 import { allOf } from './call-outcome.js';
 import { createLlm } from './llm/client.js';
@@ -76,11 +77,9 @@ export async function startShim(
     if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
   }
   const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents });
-  let server: ReturnType<typeof app.listen>;
+  const server = createHttpServer(app);
   try {
-    server = await new Promise((resolve, reject) => {
-      const listening = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(listening)));
-    });
+    await listen(server, port, host);
   } catch (err) {
     await registry.close();
     throw err;
