@@ -30,14 +30,17 @@ export class RestUpstream implements Upstream {
   ) {
     this.http = axios.create({
       baseURL: config.url.replace(/\/+$/, ''),
-      headers: { ...config.headers, 'content-type': 'application/json' },
       httpAgent: new http.Agent({ keepAlive: true }),
       httpsAgent: new https.Agent({ keepAlive: true }),
       // Statuses are interpreted below; axios must not turn them into exceptions.
       validateStatus: () => true,
       // No redirects: an upstream address comes from configuration only.
       maxRedirects: 0,
+      // Without proxy variables axios would still look them up in the environment on every call.
+      ...(proxyVariableSet() ? {} : { proxy: false }),
     });
+    // One flat set of headers: axios deep-merges its per-method defaults into every call otherwise.
+    this.http.defaults.headers = { accept: 'application/json, text/plain, */*', ...config.headers, 'content-type': 'application/json' } as never;
     this.reconnector = new Reconnector(name, async () => {
       await this.listTools();
       this.onToolsChanged?.();
@@ -105,6 +108,11 @@ export class RestUpstream implements Upstream {
     }
     return new UpstreamFailedError(this.name, `upstream "${this.name}" dropped the call (${reason}); the tool may have run`);
   }
+}
+
+/** Whether the environment names an HTTP proxy (axios honours these, in either case). */
+function proxyVariableSet(): boolean {
+  return ['http_proxy', 'https_proxy', 'all_proxy'].some((name) => process.env[name] || process.env[name.toUpperCase()]);
 }
 
 /** Accepts a bare array or `{"tools": [...]}`, with `inputSchema` or `input_schema`. */

@@ -25,6 +25,7 @@ describe.each<ResultShape>(['raw', 'result', 'jsonrpc'])('the REST adapter upstr
       response_format: { type: 'json_object' },
     });
     expect(adapter.received.at(-1)).toEqual({ tool: 'pg_execute_query', body: { arguments: SEED_ARGUMENTS }, headers: expect.any(Object) });
+    expect(adapter.received.at(-1)!.headers).toMatchObject({ 'content-type': 'application/json', accept: expect.stringContaining('application/json') });
     expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual({ received: SEED_ARGUMENTS });
   });
 
