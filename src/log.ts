@@ -1,10 +1,26 @@
 import winston from 'winston';
 import { redactValue } from './secrets.js';
 
-/** Every string in a log entry passes through `redact`: arguments hold pins, upstreams echo. */
-const redactFields = winston.format((info) => {
-  for (const [key, value] of Object.entries(info)) info[key] = redactValue(value);
-  return info;
+// winston's key for the finished line (triple-beam's MESSAGE symbol).
+const MESSAGE = Symbol.for('message');
+const fallbackJson = winston.format.json();
+
+/**
+ * The line as one JSON object: time, level, message, then the fields, every string passed
+ * through `redact` (arguments hold pins, upstreams echo). One format instead of a chain of
+ * three (redact, timestamp, json): every request logs a line, and the chain cost twice as much.
+ * `JSON.stringify` throws on cycles and BigInts; such an entry takes logform's safe serializer.
+ */
+const jsonLine = winston.format((info) => {
+  const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), level: info.level, message: redactValue(info.message) };
+  // Redacted in place too: a transport may read the entry's fields rather than the line.
+  for (const key of Object.keys(info)) if (key !== 'level' && key !== 'message') entry[key] = info[key] = redactValue(info[key]);
+  try {
+    info[MESSAGE] = JSON.stringify(entry);
+    return info;
+  } catch {
+    return fallbackJson.transform(Object.assign(info, entry), {});
+  }
 });
 
 /**
@@ -13,7 +29,7 @@ const redactFields = winston.format((info) => {
  */
 export const log = winston.createLogger({
   level: process.env.LOG_LEVEL ?? 'info',
-  format: winston.format.combine(redactFields(), winston.format.timestamp(), winston.format.json()),
+  format: jsonLine(),
   transports: [
     new winston.transports.Console({
       stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
