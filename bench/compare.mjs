@@ -9,6 +9,7 @@
 //   --seconds S     load per round, after 1 s of warm-up (default 5)
 //   --connections C concurrency (default 64)
 //   --env K=V       set in every shim's environment (repeatable)
+// A DIST may carry node flags for its shim after `::`, e.g. `dist::--max-semi-space-size=8`.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NODE, STDIO_ECHO, call, chatBody, deadline, measure, responsesBody, rssMb, startNodeHelper, startShim, stop } from './lib.mjs';
@@ -46,8 +47,11 @@ async function main() {
   const rest = await startNodeHelper('rest-echo.mjs', [], 'REST upstream');
   const servers = kase.stdio ? { bench: { command: NODE, args: [STDIO_ECHO] } } : { bench: { type: 'rest', url: rest.url } };
   const builds = [];
-  for (const dist of positionals) {
-    const shim = await startShim(path.basename(dist), servers, { cli: path.resolve(dist, 'cli.js'), env });
+  for (const [index, spec] of positionals.entries()) {
+    const [dir, flags] = spec.split('::');
+    const dist = spec;
+    const nodeOptions = [process.env.NODE_OPTIONS, flags].filter(Boolean).join(' ');
+    const shim = await startShim(`build-${index}`, servers, { cli: path.resolve(dir, 'cli.js'), env: { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
     const url = `${shim.url}/tools/echo/${kase.path}`;
     const check = await call(url, kase.body);
     if (check.status !== 200 || !check.text.includes('hello')) throw new Error(`${dist} answered ${check.status}: ${check.text.slice(0, 200)}`);
