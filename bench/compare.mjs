@@ -4,7 +4,7 @@
 // change, then `npm run build`); every build serves the same upstream, and the rounds interleave
 // the builds (rotating who goes first) so that the machine's drift hits them all alike. Prints CPU
 // per call (the shim process alone), req/s and p50 per round, then the medians.
-//   --case rest|rest-stream|responses|stdio   which call (default rest: chat completions, JSON)
+//   --case rest|rest-stream|responses|responses-stream|stdio   which call (default rest: chat completions, JSON)
 //   --rounds N      rounds per build (default 5)
 //   --seconds S     load per round, after 1 s of warm-up (default 5)
 //   --connections C concurrency (default 64)
@@ -28,11 +28,12 @@ const CASES = {
   rest: { path: 'chat/completions', body: chatBody(false) },
   'rest-stream': { path: 'chat/completions', body: chatBody(true) },
   responses: { path: 'responses', body: responsesBody(false) },
+  'responses-stream': { path: 'responses', body: responsesBody(true) },
   stdio: { path: 'chat/completions', body: chatBody(false), stdio: true },
 };
 const kase = CASES[values.case];
 if (!kase || positionals.length === 0) {
-  console.error('usage: node bench/compare.mjs [--case rest|rest-stream|responses|stdio] [--rounds N] [--seconds S] [--connections C] DIST…');
+  console.error('usage: node bench/compare.mjs [--case rest|rest-stream|responses|responses-stream|stdio] [--rounds N] [--seconds S] [--connections C] DIST…');
   process.exit(2);
 }
 const rounds = Number(values.rounds);

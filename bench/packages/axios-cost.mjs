@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// What axios costs per call, against node:http doing the same request: `node bench/packages/axios-cost.mjs`.
+// One process runs every variant against the REST echo upstream at c=64, in interleaved rounds,
+// and prints the median CPU per call of each (this process only; the upstream runs apart).
+//   axios-default   axios.create with the shim's options before issue 14
+//   axios-shim      as src/upstreams/rest.ts sets it up now (flat headers, no proxy lookup)
+//   node-http       http.request on a keep-alive agent, body and answer as JSON
+import { Buffer } from 'node:buffer';
+import http from 'node:http';
+import axios from 'axios';
+import { startNodeHelper, stop } from '../lib.mjs';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 12);
+const CALLS = 10_000;
+const BODY = { arguments: { message: 'hello' } };
+
+const upstream = await startNodeHelper('rest-echo.mjs', [], 'REST upstream');
+const options = () => ({ baseURL: upstream.url, httpAgent: new http.Agent({ keepAlive: true }), validateStatus: () => true, maxRedirects: 0 });
+
+function viaAxios(flat) {
+  const client = axios.create({ ...options(), ...(flat ? { proxy: false } : { headers: { 'content-type': 'application/json' } }) });
+  if (flat) client.defaults.headers = { accept: 'application/json, text/plain, */*', 'content-type': 'application/json' };
+  return () => client.post('/tools/echo', BODY, { timeout: 30_000 });
+}
+
+function viaNodeHttp() {
+  const agent = new http.Agent({ keepAlive: true });
+  const { hostname, port } = new URL(upstream.url);
+  return () =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify(BODY);
+      const req = http.request({ hostname, port, path: '/tools/echo', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode, data: JSON.parse(Buffer.concat(chunks).toString()) }));
+      });
+      req.on('error', reject);
+      req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+      req.end(body);
+    });
+}
+
+const variants = { 'axios-default': viaAxios(false), 'axios-shim': viaAxios(true), 'node-http': viaNodeHttp() };
+
+async function run(call, n) {
+  let next = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next++ < n) {
+      const answer = await call();
+      if (answer.status !== 200 || answer.data.content?.[0]?.text !== 'hello') throw new Error(`unexpected answer ${answer.status}`);
+    }
+  }));
+}
+
+for (const call of Object.values(variants)) await run(call, CALLS); // warm-up
+const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+for (let round = 0; round < ROUNDS; round += 1) {
+  for (const [name, call] of Object.entries(variants)) {
+    const before = process.cpuUsage();
+    await run(call, CALLS);
+    const used = process.cpuUsage(before);
+    samples[name].push((used.user + used.system) / CALLS);
+  }
+}
+console.log(`CPU per call at c=64, median of ${ROUNDS} interleaved rounds of ${CALLS} calls:`);
+for (const [name, list] of Object.entries(samples)) {
+  list.sort((a, b) => a - b);
+  console.log(`  ${name.padEnd(14)} ${Math.round(list[list.length >> 1])} µs  (${Math.round(list[0])}–${Math.round(list.at(-1))})`);
+}
+await stop(upstream.child);
+process.exit(0);
