@@ -51,7 +51,8 @@ export class EventStream {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      this.res.flushHeaders();
+      // No flushHeaders(): the headers leave with the first write, at the end of this tick (one
+      // write instead of two).
       this.opened = true;
     }
     if (this.pending === '') process.nextTick(this.flush);
