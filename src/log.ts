@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { StderrLines } from './log-stream.js';
 import { redactValue } from './secrets.js';
 
 // winston's key for the finished line (triple-beam's MESSAGE symbol).
@@ -30,11 +31,7 @@ const jsonLine = winston.format((info) => {
 export const log = winston.createLogger({
   level: process.env.LOG_LEVEL ?? 'info',
   format: jsonLine(),
-  transports: [
-    new winston.transports.Console({
-      stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
-    }),
-  ],
+  transports: [new StderrLines()],
 });
 
 export function setLogLevel(level: string | undefined): void {

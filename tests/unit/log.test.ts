@@ -1,5 +1,6 @@
 import Transport from 'winston-transport';
 import { log } from '../../src/log.js';
+import { StderrLines } from '../../src/log-stream.js';
 import { useSecrets } from '../../src/secrets.js';
 
 /** Collects every finished line, as the console transport would write it. */
@@ -36,5 +37,31 @@ describe('the log line', () => {
     cycle.self = cycle;
     log.warn('odd', { cycle, big: 10n });
     expect(JSON.parse(lines.lines.at(-1)!)).toMatchObject({ level: 'warn', message: 'odd', big: '10', cycle: { self: '[Circular]' } });
+  });
+});
+
+describe('log lines to stderr', () => {
+  test('the lines of one turn go out in one write, in order, at its end', async () => {
+    // The process logger's own lines of the tests above go out first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      const stream = new StderrLines();
+      const line = (text: string) => stream.log({ [Symbol.for('message')]: text }, () => undefined);
+      line('{"n":1}');
+      line('{"n":2}');
+      expect(writes).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(writes).toEqual(['{"n":1}\n{"n":2}\n']);
+      line('{"n":3}');
+      stream.close();
+      expect(writes).toEqual(['{"n":1}\n{"n":2}\n', '{"n":3}\n']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
