@@ -13,6 +13,9 @@ const fallbackJson = winston.format.json();
  * `JSON.stringify` throws on cycles and BigInts; such an entry takes logform's safe serializer.
  */
 const jsonLine = winston.format((info) => {
+  // winston formats every entry before its transports filter by level: a debug line would cost
+  // a whole JSON line on every call at info.
+  if (!log.isLevelEnabled(info.level)) return false;
   const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), level: info.level, message: redactValue(info.message) };
   // Redacted in place too: a transport may read the entry's fields rather than the line.
   for (const key of Object.keys(info)) if (key !== 'level' && key !== 'message') entry[key] = info[key] = redactValue(info[key]);
