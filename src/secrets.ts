@@ -46,13 +46,19 @@ export function redact(text: string): string {
   return out;
 }
 
-/** `redact` through every string of a value (log fields hold objects, e.g. arguments). */
+/** `redact` through every string of a value (log fields hold objects, e.g. arguments); a cycle becomes "[Circular]". */
 export function redactValue(value: unknown): unknown {
-  if (secrets.length === 0) return value;
+  return secrets.length === 0 ? value : redactWithin(value, new Set());
+}
+
+function redactWithin(value: unknown, path: Set<object>): unknown {
   if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map(redactValue);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item)]));
-  }
-  return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (path.has(value)) return '[Circular]';
+  path.add(value);
+  const copy = Array.isArray(value)
+    ? value.map((item) => redactWithin(item, path))
+    : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactWithin(item, path)]));
+  path.delete(value);
+  return copy;
 }

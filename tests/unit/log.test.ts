@@ -38,6 +38,15 @@ describe('the log line', () => {
     log.warn('odd', { cycle, big: 10n });
     expect(JSON.parse(lines.lines.at(-1)!)).toMatchObject({ level: 'warn', message: 'odd', big: '10', cycle: { self: '[Circular]' } });
   });
+
+  test('a cycle is cut, not followed, while secrets are redacted', () => {
+    useSecrets(['hunter2-s3cret']);
+    const cycle: Record<string, unknown> = { note: 'hunter2-s3cret', shared: { a: 1 } };
+    cycle.self = cycle;
+    cycle.again = cycle.shared;
+    log.warn('odd', { cycle });
+    expect(JSON.parse(lines.lines.at(-1)!)).toMatchObject({ cycle: { note: '[redacted]', self: '[Circular]', shared: { a: 1 }, again: { a: 1 } } });
+  });
 });
 
 describe('log lines to stderr', () => {
