@@ -1,7 +1,7 @@
 import Transport from 'winston-transport';
 
-// winston's key for the finished line (triple-beam's MESSAGE symbol).
-const MESSAGE = Symbol.for('message');
+/** winston's key for an entry's finished line (triple-beam's MESSAGE symbol). */
+export const MESSAGE = Symbol.for('message');
 
 /**
  * Writes log lines to stderr, the lines of one event-loop turn in one write. Under load several

@@ -1,9 +1,7 @@
 import winston from 'winston';
-import { StderrLines } from './log-stream.js';
+import { MESSAGE, StderrLines } from './log-stream.js';
 import { redactValue } from './secrets.js';
 
-// winston's key for the finished line (triple-beam's MESSAGE symbol).
-const MESSAGE = Symbol.for('message');
 const fallbackJson = winston.format.json();
 
 /**

@@ -50,7 +50,7 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
     noteCall(res, tool);
     const signal = abortOnClientClose(res);
     const { args, derived } = await argumentsForCall(tool, request.userText, face.place, llm, signal);
-    if (log.isDebugEnabled()) log.debug('tool arguments', { tool: tool.name, arguments: args, derived: derived !== undefined });
+    log.debug('tool arguments', { tool: tool.name, arguments: args, derived: derived !== undefined });
     if (derived && !isRetrySafe(tool.definition) && tool.policy?.confirm !== false) {
       answerWith(face, request, tool.name, confirmationAnswer(tool, derived), res, keepAliveMs);
       return;
