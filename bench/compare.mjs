@@ -12,7 +12,7 @@
 // A DIST may carry node flags for its shim after `::`, e.g. `dist::--max-semi-space-size=8`.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { NODE, STDIO_ECHO, call, chatBody, deadline, measure, responsesBody, rssMb, startNodeHelper, startShim, stop } from './lib.mjs';
+import { NODE, STDIO_ECHO, call, chatBody, deadline, measure, median, responsesBody, rssMb, startNodeHelper, startShim, stop } from './lib.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -42,21 +42,18 @@ const connections = Number(values.connections);
 const env = Object.fromEntries(values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 deadline((positionals.length * rounds * (seconds + 3) + 120) * 1000);
 
-const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
-
 async function main() {
   const rest = await startNodeHelper('rest-echo.mjs', [], 'REST upstream');
   const servers = kase.stdio ? { bench: { command: NODE, args: [STDIO_ECHO] } } : { bench: { type: 'rest', url: rest.url } };
   const builds = [];
   for (const [index, spec] of positionals.entries()) {
     const [dir, flags] = spec.split('::');
-    const dist = spec;
     const nodeOptions = [process.env.NODE_OPTIONS, flags].filter(Boolean).join(' ');
     const shim = await startShim(`build-${index}`, servers, { cli: path.resolve(dir, 'cli.js'), env: { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
     const url = `${shim.url}/tools/echo/${kase.path}`;
     const check = await call(url, kase.body);
-    if (check.status !== 200 || !check.text.includes('hello')) throw new Error(`${dist} answered ${check.status}: ${check.text.slice(0, 200)}`);
-    builds.push({ dist, shim, url, runs: [] });
+    if (check.status !== 200 || !check.text.includes('hello')) throw new Error(`${spec} answered ${check.status}: ${check.text.slice(0, 200)}`);
+    builds.push({ dist: spec, shim, url, runs: [] });
   }
   // A fresh process runs its first seconds unoptimized: one untimed round each.
   for (const build of builds) await measure(build.url, { body: kase.body, connections, pid: build.shim.child.pid, warmupS: 2, durationS: 1 });

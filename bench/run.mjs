@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   BENCH, CLI, DIRECT_BODY, MCPO_BODY, NODE, ROOT, STDIO_ECHO, TMP,
-  call, chatBody, deadline, measure as measureFor, onFreePort, responsesBody, rssMb, start, startNodeHelper, startShim as startShimWith, stop, waitFor,
+  call, chatBody, deadline, median, measure as measureFor, onFreePort, responsesBody, rssMb, start, startNodeHelper, startShim as startShimWith, stop, waitFor,
 } from './lib.mjs';
 
 const QUICK = process.argv.includes('--quick');
@@ -190,7 +190,7 @@ async function renderTimes() {
         render();
         samples.push(performance.now() - started);
       }
-      return samples.sort((a, b) => a - b)[Math.floor(runs / 2)];
+      return median(samples);
     };
     out[rows] = {
       textBytes: Buffer.byteLength(result.content[0].text),

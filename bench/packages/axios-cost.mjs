@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import axios from 'axios';
-import { startNodeHelper, stop } from '../lib.mjs';
+import { median, startNodeHelper, stop } from '../lib.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 12);
 const CALLS = 10_000;
@@ -64,8 +64,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 console.log(`CPU per call at c=64, median of ${ROUNDS} interleaved rounds of ${CALLS} calls:`);
 for (const [name, list] of Object.entries(samples)) {
-  list.sort((a, b) => a - b);
-  console.log(`  ${name.padEnd(14)} ${Math.round(list[list.length >> 1])} µs  (${Math.round(list[0])}–${Math.round(list.at(-1))})`);
+  console.log(`  ${name.padEnd(14)} ${Math.round(median(list))} µs  (${Math.round(Math.min(...list))}–${Math.round(Math.max(...list))})`);
 }
 await stop(upstream.child);
 process.exit(0);

@@ -3,7 +3,7 @@
 // `npm run build && node bench/packages/express-cost.mjs`. Each server variant (express-app.mjs)
 // runs in its own process under the same autocannon load at c=64, in interleaved rounds; the
 // figure is that process's CPU per request (from /proc), median over the rounds.
-import { chatBody, measure, startNodeHelper, stop } from '../lib.mjs';
+import { chatBody, measure, median, startNodeHelper, stop } from '../lib.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const VARIANTS = ['node-http', 'express', 'express-born'];
@@ -18,8 +18,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 console.log(`CPU per request at c=64, median of ${ROUNDS} interleaved rounds:`);
 for (const { variant, runs } of servers) {
-  runs.sort((a, b) => a - b);
-  console.log(`  ${variant.padEnd(13)} ${Math.round(runs[runs.length >> 1])} µs  (${Math.round(runs[0])}–${Math.round(runs.at(-1))})`);
+  console.log(`  ${variant.padEnd(13)} ${Math.round(median(runs))} µs  (${Math.round(Math.min(...runs))}–${Math.round(Math.max(...runs))})`);
 }
 await Promise.all(servers.map((server) => stop(server.child)));
 process.exit(0);
