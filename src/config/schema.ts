@@ -2,6 +2,8 @@
 
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
 const httpUrl = { type: 'string', pattern: '^https?://' } as const;
+/** A time limit in seconds: any positive number. */
+const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
 
 /** Every `type` a server entry may have; an unknown one is reported once, listing these. */
 export const SERVER_KINDS = ['stdio', 'rest', 'streamable-http', 'sse'] as const;
@@ -25,7 +27,7 @@ const common = {
   ...rendering,
   type: { enum: SERVER_KINDS },
   enabled: { type: 'boolean' },
-  timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+  timeoutSeconds: seconds,
   tools: toolFilter,
   // Exposed names end up in URL paths and model ids, so the prefix keeps to safe characters.
   prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]*$' },
@@ -43,7 +45,7 @@ const toolPolicy = {
     ...rendering,
     pin: { type: 'object' },
     hide: { type: 'array', items: { type: 'string', minLength: 1 } },
-    timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+    timeoutSeconds: seconds,
     fromText: { enum: ['llm'] },
     confirm: { type: 'boolean' },
   },
@@ -57,7 +59,7 @@ const llm = {
     baseUrl: httpUrl,
     apiKey: { type: 'string' },
     model: { type: 'string', minLength: 1 },
-    timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+    timeoutSeconds: seconds,
   },
 } as const;
 
