@@ -32,9 +32,19 @@ export function chatConversation(body: unknown): Turn[] {
   return turns(messages, 'messages', new Set(['text']));
 }
 
-/** Responses: `instructions`, then `input` (a string, or its message items). */
+/**
+ * Responses: `instructions`, then `input` (a string, or its message items). Nothing is stored, so
+ * a conversation carried by `previous_response_id` would reach the agent without its earlier turns.
+ */
 export function responsesConversation(body: unknown): Turn[] {
-  const { input, instructions } = requestObject(body).fields;
+  const { input, instructions, previous_response_id: previous } = requestObject(body).fields;
+  if (previous !== undefined && previous !== null) {
+    throw new RequestError(
+      'mcp-model-shim stores no responses, so previous_response_id cannot carry an agent\'s conversation. Send the whole conversation in "input" (in LiteLLM\'s playground: Settings, turn off "Keep context on the gateway").',
+      'previous_response_id',
+      'response_not_stored',
+    );
+  }
   const system: Turn[] = typeof instructions === 'string' && instructions !== '' ? [{ role: 'system', content: instructions }] : [];
   if (typeof input === 'string') return [...system, { role: 'user', content: input }];
   if (!Array.isArray(input)) throw new RequestError('"input" must be a string or a non-empty array of input items.', 'input', 'invalid_input');

@@ -14,21 +14,25 @@ export const RESPONSES_PLACE: ArgumentsPlace = {
   body: (model, text) => ({ model, input: text }),
 };
 
-/** The stored-response error: nothing is kept, so nothing can be continued or fetched. */
+/** The stored-response error: nothing is kept, so nothing can be fetched. */
 export function notStored(what: string): RequestError {
   return new RequestError(
     `mcp-model-shim stores no responses, so ${what} cannot be used. Send the tool's arguments (a JSON object) in "input" of a new request.`,
-    what === 'previous_response_id' ? 'previous_response_id' : null,
+    null,
     'response_not_stored',
   );
 }
 
 const TEXT_PARTS = new Set(['input_text', 'text', 'output_text']);
 
+/**
+ * `previous_response_id` is ignored here: a tool's answer depends only on this request's input.
+ * LiteLLM's playground sends it from a chat's second Responses turn on ("Keep context on the
+ * gateway"). An agent, which needs the earlier turns, refuses it (`responsesConversation`).
+ */
 export function parseResponsesRequest(body: unknown): ResponsesRequest {
   const { fields, model } = requestObject(body);
-  const { input, stream, previous_response_id: previous, text } = fields;
-  if (previous !== undefined && previous !== null) throw notStored('previous_response_id');
+  const { input, stream, text } = fields;
   const { text: userText, only } = inputText(input);
   return { model, userText, stream: stream === true, healthProbe: isHealthProbe(model, only), json: asksForJson((text as { format?: unknown } | null | undefined)?.format) };
 }

@@ -143,10 +143,14 @@ describe('the Responses API face', () => {
     expect(adapter.received).toEqual([]);
   });
 
-  test('nothing is stored: previous_response_id and stored-response routes are a clear 400', async () => {
-    const previous = await request(shim.url).post('/tools/echo/responses').send({ input: 'x', previous_response_id: 'resp_abc' });
-    expect(previous.status).toBe(400);
-    expect(expectOpenAIError(previous.body, 'response_not_stored').message).toContain('stores no responses, so previous_response_id cannot be used');
+  test("a tool's answer depends only on this input: previous_response_id (LiteLLM's playground sends it) is ignored", async () => {
+    const openai = clientForTool(shim, 'echo');
+    const response = await openai.responses.create({ model: 'echo', input: 'second turn', previous_response_id: 'resp_abc' });
+    expect(response.output_text).toBe('echo: second turn');
+    expect(response.previous_response_id).toBeNull();
+  });
+
+  test('nothing is stored: the stored-response routes are a clear 400', async () => {
     const openai = clientForTool(shim, 'echo');
     await expect(openai.responses.retrieve('resp_abc')).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     for (const [method, path] of [
