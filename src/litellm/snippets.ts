@@ -42,7 +42,7 @@ const REPLICA_ALLOWED_FAILS = { InternalServerErrorAllowedFails: 0, ServiceUnava
 
 /**
  * A paste-ready LiteLLM config: one `model_list` entry per tool, plus the settings that make
- * LiteLLM safe for tools. Every key was checked in LiteLLM 1.108.6's source:
+ * LiteLLM safe for tools. Every key was checked in LiteLLM 1.109.0's source:
  * - `num_retries: 0` (router, wins over router_settings) and `max_retries: 0` (the SDK's own
  *   retries in health checks): a repeated tool call may be a second mutation;
  * - `timeout` / `stream_timeout`: long tools are not cut off (and then retried);
@@ -59,7 +59,7 @@ const REPLICA_ALLOWED_FAILS = { InternalServerErrorAllowedFails: 0, ServiceUnava
  * All are per deployment, so pasting only the `model_list` keeps them; `general_settings` is
  * the one global key, and it only affects models that disable their health check.
  *
- * Replicas (several base URLs) change two things, from LiteLLM 1.108.6's router: it reports a
+ * Replicas (several base URLs) change two things, from LiteLLM 1.109.0's router: it reports a
  * refused connection, a reset mid-call and a 500 as one error, so nothing can tell "not sent" from
  * "may have run" for a dead replica. Hence:
  * - every replica leaves rotation for REPLICA_COOLDOWN_SECONDS on its first such failure

@@ -22,6 +22,12 @@ LITELLM_IMAGE=$(sed -n 's/^ *image: *\(litellm\/litellm:[^ ]*\)$/\1/p' litellm-s
 PG_MAJOR=${POSTGRES_IMAGE#postgres:}
 LITELLM_VERSION=${LITELLM_IMAGE#litellm/litellm:v}
 [ "$(wc -w <<<"$NODE_IMAGE")" = 1 ] || { echo "expected one base image in Dockerfile, got: $NODE_IMAGE" >&2; exit 1; }
+# The LiteLLM stand-in installs what the e2e suite runs; the compose file's tag must name that version.
+LITELLM_REQUIREMENTS=tests/e2e/litellm-requirements.txt
+[ "$(sed -n 's/^litellm==//p' "$LITELLM_REQUIREMENTS")" = "$LITELLM_VERSION" ] || {
+  echo "litellm-snippets/docker-compose.yaml names $LITELLM_IMAGE, but $LITELLM_REQUIREMENTS pins another litellm" >&2
+  exit 1
+}
 
 mkdir -p "$DT_CACHE"
 # Two clones on one machine build the same stand-ins: one at a time, the second reuses the first's.
@@ -161,8 +167,9 @@ build_litellm() { # IMAGE KEY
   local ctx
   ctx=$(mktemp -d "$DT_WORK/litellm-ctx.XXXXXX")
   cp "$HERE/litellm.Dockerfile" "$ctx/Dockerfile"
+  cp "$LITELLM_REQUIREMENTS" "$ctx/requirements.txt"
   pip_conf >"$ctx/pip.conf"
-  docker build -q --force-rm --build-arg "BASE=$BASE_IMAGE" --build-arg "LITELLM_VERSION=$LITELLM_VERSION" \
+  docker build -q --force-rm --build-arg "BASE=$BASE_IMAGE" \
     --label "$RECIPE_LABEL=$2" -t "$1" "$ctx" >/dev/null
 }
 
@@ -174,7 +181,7 @@ for image in "$NODE_IMAGE" "$POSTGRES_IMAGE" "$LITELLM_IMAGE"; do
   case $image in
     node:*) ensure "$image" "$( { echo "$BASE_KEY $NPM_VERSION $NPM_REGISTRY"; "$NODE_BIN" --version; declare -f build_node; cat "$HERE/node.Dockerfile"; } | hash_of)" build_node ;;
     postgres:*) ensure "$image" "$( { echo "$BASE_KEY $PG_MAJOR"; declare -f build_postgres; cat "$HERE/postgres.Dockerfile" "$HERE/postgres-entrypoint.sh"; } | hash_of)" build_postgres ;;
-    litellm/*) ensure "$image" "$( { echo "$BASE_KEY $LITELLM_VERSION"; pip_conf; declare -f build_litellm; cat "$HERE/litellm.Dockerfile"; } | hash_of)" build_litellm ;;
+    litellm/*) ensure "$image" "$( { echo "$BASE_KEY"; pip_conf; declare -f build_litellm; cat "$HERE/litellm.Dockerfile" "$LITELLM_REQUIREMENTS"; } | hash_of)" build_litellm ;;
   esac
 done
 

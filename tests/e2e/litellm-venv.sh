@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Prints the path of a `litellm` proxy binary of the pinned version, from a cached venv.
+# Prints the path of a `litellm` proxy binary of the pinned version (litellm-requirements.txt), from
+# a cached venv. The cache entry is named by the pin and the file's hash, so an edit reinstalls.
 set -euo pipefail
-VERSION="1.108.6"   # newer releases pin litellm-proxy-extras / litellm-enterprise builds the registry lacks here
-exec bash "$(dirname "$0")/pip-venv.sh" litellm "$VERSION" "litellm[proxy]==$VERSION" litellm
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REQUIREMENTS="$HERE/litellm-requirements.txt"
+VERSION="$(sed -n 's/^litellm==//p' "$REQUIREMENTS")-$(sha256sum "$REQUIREMENTS" | cut -c1-12)"
+exec bash "$HERE/pip-venv.sh" litellm "$VERSION" litellm -r "$REQUIREMENTS"

@@ -112,7 +112,7 @@ describe('plain English through LiteLLM, on the real PostgreSQL', () => {
       content += delta.content ?? '';
       if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
     }
-    // LiteLLM 1.108.6 passes an openai/ model's reasoning_content through.
+    // LiteLLM 1.109.0 passes an openai/ model's reasoning_content through.
     expect(reasoning).toMatch(/^pg_execute_query \{"operation":"select",.*\} → .*Retrieved 2 rows.* \((\d+ ms|\d+\.\d s)\)\n$/);
     expect(content).toBe('There are two databases.');
     expect(finishes).toEqual(['stop']);

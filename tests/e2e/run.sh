@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-LITELLM_BIN="$(bash tests/e2e/litellm-venv.sh)"
+LITELLM_BIN="${LITELLM_BIN:-$(bash tests/e2e/litellm-venv.sh)}"
 export LITELLM_BIN
 # oteltest's OTLP receiver, for the tracing test.
-OTLP_SINK_PYTHON="$(bash tests/e2e/pip-venv.sh oteltest 0.49.0 oteltest==0.49.0 python3)"
+OTLP_SINK_PYTHON="$(bash tests/e2e/pip-venv.sh oteltest 0.49.0 python3 oteltest==0.49.0)"
 export OTLP_SINK_PYTHON
 
 npm run build --silent

@@ -10,18 +10,26 @@ import { startShim, type RunningShim } from '../../src/server.js';
 import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
 import { freePort } from '../helpers/free-port.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
-import { SEED, startPostgresShims, type PostgresShims } from './postgres-shims.js';
+import { startPostgresShims, type PostgresShims } from './postgres-shims.js';
 
 const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
 const CHROMIUM = '/usr/bin/chromium'; // Debian's package, installed by .ci/run
 const MESSAGE = 'hello from the UI';
+const ORDERS_QUERY = { operation: 'select', query: 'SELECT item, amount FROM ui_orders ORDER BY id' };
+
+/** The rows PostgreSQL itself returns for `sql`, each as its cells' text. */
+async function psqlRows(sql: string): Promise<string[][]> {
+  const { stdout } = await promisify(execFile)('psql', [process.env.E2E_DATABASE_URL!, '-At', '-F', '\t', '-c', sql]);
+  return stdout.trimEnd().split('\n').map((line) => line.split('\t'));
+}
+
 /** Screenshots a reader of the CI log can open (ignored by git). */
 const ARTIFACTS = path.resolve(__dirname, 'artifacts');
 
 /**
  * The session cookie LiteLLM's login form would set (`encode_ui_session_jwt` in
  * litellm/proxy/auth/login_utils.py): an HS256 JWT signed with the master key, whose `key` the
- * dashboard sends as its Bearer token. The form itself cannot be used here: in 1.108.6 the admin
+ * dashboard sends as its Bearer token. The form itself cannot be used here: in 1.109.0 the admin
  * login mints a virtual key, which needs a database through Prisma, whose engines the proxy
  * downloads at run time. The claims are the ones `create_ui_token_object` writes for the env
  * admin (UI_USERNAME "admin", password = master key), with the master key as the session key.
@@ -55,6 +63,11 @@ describe("LiteLLM's admin UI playground, headless", () => {
   const offLoopback: string[] = [];
 
   beforeAll(async () => {
+    await promisify(execFile)('psql', [
+      process.env.E2E_DATABASE_URL!,
+      '-c',
+      "DROP TABLE IF EXISTS ui_orders; CREATE TABLE ui_orders (id serial, item text, amount int); INSERT INTO ui_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);",
+    ]);
     shims = await startPostgresShims(['echo']);
     // An agent model over the PostgreSQL server's query tool, thinking with the scripted stand-in
     // LLM through LiteLLM itself (model gpt-test). Each needs the other's address: the shim's port is chosen first.
@@ -115,38 +128,57 @@ describe("LiteLLM's admin UI playground, headless", () => {
     await shims?.close();
   }, 60_000);
 
-  /** Opens the playground, picks the endpoint type and the tool, sends `message` and waits for `check` to pass on the answer. */
-  async function ask(endpoint: '/v1/chat/completions' | '/v1/responses', tool: string, message: string, check: (answer: Locator) => Promise<void>): Promise<void> {
+  /** The playground with an empty chat, the endpoint type and the tool picked. */
+  async function openNewChat(endpoint: '/v1/chat/completions' | '/v1/responses', tool: string): Promise<void> {
+    await page.goto(`${litellm.url}/ui/`);
+    await page.getByText('Playground', { exact: true }).first().click();
+    // The chat history outlives a reload (sessionStorage): each question starts its own.
+    await page.getByRole('textbox', { name: 'Message', exact: true }).waitFor();
+    const newChat = page.getByRole('button', { name: 'New chat', exact: true });
+    if (await newChat.isEnabled()) await newChat.click();
+
+    // The endpoint menu offers every door (chat is preselected; the page may keep the last choice).
+    const picker = page.getByRole('button', { name: 'Endpoint', exact: true });
+    const shown = endpoint.slice('/v1/'.length);
+    if ((await picker.innerText()).trim() !== shown) {
+      await picker.click();
+      await page.getByRole('menuitemradio', { name: endpoint, exact: true }).click();
+      await expect(picker.innerText().then((text) => text.trim())).resolves.toBe(shown);
+    }
+
+    // The model picker lists LiteLLM's /model_group/info entries whose mode fits the endpoint
+    // (chat fits /v1/responses too): the tool.
+    const model = page.getByRole('combobox', { name: 'Model', exact: true });
+    await model.click();
+    await page.getByRole('combobox', { name: 'Search models' }).fill(tool);
+    await page.getByRole('option', { name: tool, exact: true }).click();
+    await expect(model.innerText().then((text) => text.trim())).resolves.toBe(tool);
+  }
+
+  /**
+   * Opens the playground on a new chat, picks the endpoint type and the tool, sends `message` and
+   * waits for `check` to pass on the answer. `sameChat` sends it as the open chat's next message.
+   */
+  async function ask(
+    endpoint: '/v1/chat/completions' | '/v1/responses',
+    tool: string,
+    message: string,
+    check: (answer: Locator) => Promise<void>,
+    { sameChat = false } = {},
+  ): Promise<void> {
     const screenshot = path.join(tmpdir(), `shim-ui-e2e-${process.pid}-${tool}-${endpoint.replaceAll('/', '_')}.png`);
     try {
-      await page.goto(`${litellm.url}/ui/`);
-      await page.getByText('Playground', { exact: true }).first().click();
-
-      // The endpoint picker offers every door (chat is preselected; the page keeps the last choice).
-      const picker = page.getByPlaceholder('Select an endpoint', { exact: true });
-      if ((await picker.inputValue()) !== endpoint) {
-        await picker.click();
-        await page.getByRole('option').filter({ hasText: endpoint }).first().click();
-        await expect(picker.inputValue()).resolves.toBe(endpoint);
-      }
-
-      // The model picker lists LiteLLM's /model_group/info entries whose mode fits the endpoint
-      // (chat fits /v1/responses too): the tool.
-      const model = page.getByPlaceholder('Select a Model', { exact: true });
-      await model.click();
-      await model.fill(tool);
-      await page.getByRole('option').filter({ hasText: new RegExp(`^${tool}`) }).first().click();
-      await expect(model.inputValue()).resolves.toBe(tool);
-
-      const composer = page.getByTestId('chat-composer-input');
+      if (!sameChat) await openNewChat(endpoint, tool);
+      const composer = page.getByRole('textbox', { name: 'Message', exact: true });
       await composer.fill(message);
       await composer.press('Enter');
 
-      // The streamed answer is rendered as the assistant's message, tagged with the model.
-      const answer = page.locator('[data-role="assistant"]').last();
+      // The streamed answer is the last message on the assistant's side, headed by the model.
+      const answer = page.locator('[data-slot="message"][data-align="start"]').last();
+      await answer.locator('[data-slot="message-header"]').getByText(tool, { exact: true }).waitFor();
       await check(answer);
       // The usage the shim streamed last (include_usage, or response.completed) is shown under it.
-      await answer.getByText(/^Out: \d+$/).waitFor();
+      await answer.getByLabel('Request metrics').filter({ hasText: /\d+\s*out/ }).waitFor();
     } catch (error) {
       await page.screenshot({ path: screenshot }).catch(() => undefined);
       throw new Error(`${(error as Error).message}\nscreenshot: ${screenshot}\nLiteLLM:\n${litellm.output().slice(-2000)}`);
@@ -165,7 +197,7 @@ describe("LiteLLM's admin UI playground, headless", () => {
   /** The echo tool's answer, tagged with the model. */
   const echoed = async (answer: Locator) => {
     await answer.getByText(`echo: ${MESSAGE}`, { exact: true }).waitFor();
-    await expect(answer.innerText()).resolves.toMatch(/^assistant\s+echo\s+echo: hello from the UI/i);
+    await expect(answer.innerText()).resolves.toMatch(/^echo\s+echo: hello from the UI/);
   };
 
   test("picks the echo tool as the model, sends a message and shows the tool's answer", async () => {
@@ -183,49 +215,51 @@ describe("LiteLLM's admin UI playground, headless", () => {
     expect(offLoopback).toEqual([]);
   }, 120_000);
 
-  test("with the /v1/responses endpoint type, it shows the tool's answer too", async () => {
+  test("with the /v1/responses endpoint type, it shows the tool's answer too, also to the chat's next message", async () => {
     const sent = recordPosts('/responses');
     await ask('/v1/responses', 'echo', MESSAGE, echoed);
-    expect(sent).toEqual([expect.objectContaining({ model: 'echo', stream: true })]);
+    // The next message carries the last response's id ("Keep context on the gateway", on by
+    // default); a tool's answer depends only on the new input.
+    await ask('/v1/responses', 'echo', 'and again', (answer) => answer.getByText('echo: and again', { exact: true }).waitFor(), { sameChat: true });
+    expect(sent).toEqual([
+      expect.objectContaining({ model: 'echo', stream: true }),
+      expect.objectContaining({ model: 'echo', stream: true, input: expect.anything(), previous_response_id: expect.stringMatching(/^resp_/) }),
+    ]);
     expect(offLoopback).toEqual([]);
   }, 120_000);
 
-  // LiteLLM 1.108.6's chat playground renders Markdown without GFM (its ReactMarkdown has no
-  // remark-gfm), so a Markdown table shows as its rows of text there; UIs with GFM (Open WebUI,
-  // LibreChat, GitHub) draw a <table>. What is asserted is what the playground shows.
-  test("the seed query's rows reach the UI as table rows holding PostgreSQL's values", async () => {
-    await ask('/v1/chat/completions', 'pg_execute_query', JSON.stringify(SEED), async (answer) => {
-      await answer.getByText('| shim_e2e |').waitFor();
-      const lines = (await answer.innerText()).split('\n').map((line) => line.trim());
-      expect(lines.filter((line) => line.startsWith('|'))).toEqual(['| datname |', '| --- |', '| postgres |', '| shim_e2e |']);
-      expect(lines).toContain('Query executed successfully. Retrieved 2 rows.');
+  // The seed query of issue 12's report: the server's preamble, then the rows, which the shim
+  // sends as a Markdown table (render: auto) and the playground draws as an HTML table.
+  test("a query's rows show in the playground as an HTML table holding PostgreSQL's values", async () => {
+    await ask('/v1/chat/completions', 'pg_execute_query', JSON.stringify(ORDERS_QUERY), async (answer) => {
+      const table = answer.getByRole('table');
+      await table.waitFor();
+      await answer.getByText('Query executed successfully. Retrieved 2 rows.').waitFor();
+      await expect(table.getByRole('columnheader').allInnerTexts()).resolves.toEqual(['item', 'amount']);
+      const cells = await table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent?.trim())));
+      expect(cells).toEqual(await psqlRows(ORDERS_QUERY.query));
     });
     mkdirSync(ARTIFACTS, { recursive: true });
     const screenshot = path.join(ARTIFACTS, 'ui-seed-table.png');
     await page.screenshot({ path: screenshot });
-    console.log(`screenshot of the seed rows in the UI: ${screenshot}`);
+    console.log(`screenshot of the rows in the UI: ${screenshot}`);
     expect(offLoopback).toEqual([]);
   }, 120_000);
 
-  test("an agent answers 'show me all orders' from real PostgreSQL rows, its step shown as reasoning above the answer", async () => {
-    await promisify(execFile)('psql', [
-      process.env.E2E_DATABASE_URL!,
-      '-c',
-      "DROP TABLE IF EXISTS ui_orders; CREATE TABLE ui_orders (id serial, item text, amount int); INSERT INTO ui_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);",
-    ]);
-    const query = { operation: 'select', query: 'SELECT item, amount FROM ui_orders ORDER BY id' };
-    llm.reply({ toolCalls: [{ name: 'pg_execute_query', arguments: query }] }, { text: 'There are two orders: 3 widgets and 5 gadgets.' });
-    await ask('/v1/chat/completions', 'orders-analyst', 'show me all orders', async (answer) => {
+  test.each(['/v1/chat/completions', '/v1/responses'] as const)("with %s, an agent answers 'show me all orders' from real PostgreSQL rows, its step shown as reasoning above the answer", async (endpoint) => {
+    const asked = llm.requests.length;
+    llm.reply({ toolCalls: [{ name: 'pg_execute_query', arguments: ORDERS_QUERY }] }, { text: 'There are two orders: 3 widgets and 5 gadgets.' });
+    await ask(endpoint, 'orders-analyst', 'show me all orders', async (answer) => {
       await answer.getByText('There are two orders: 3 widgets and 5 gadgets.').waitFor();
-      // Shown as reasoning: the playground puts reasoning_content in a block it can hide.
+      // Shown as reasoning (chat's reasoning_content, Responses' reasoning summary events): a block the playground can hide.
       await answer.getByText(/hide reasoning/i).first().waitFor();
       const text = await answer.innerText();
       mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, 'ui-agent-reasoning.png') });
+      await page.screenshot({ path: path.join(ARTIFACTS, `ui-agent-reasoning${endpoint === '/v1/responses' ? '-responses' : ''}.png`) });
       expect(text).toMatch(/pg_execute_query \{"operation":"select","query":"SELECT item, amount FROM ui_orders ORDER BY id"\} → Query executed successfully\. Retrieved 2 rows\./);
     });
     // The LLM answered from the real rows, which it got as the tool's result.
-    const second = llm.requests[1] as { messages: { role: string; content: string }[] };
+    const second = llm.requests[asked + 1] as { messages: { role: string; content: string }[] };
     const rows = second.messages.find((message) => message.role === 'tool')!.content;
     expect(rows).toContain('| widget | 3 |');
     expect(rows).toContain('| gadget | 5 |');

@@ -5,7 +5,7 @@ import type { RestAdapter } from '../fixtures/rest-adapter.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
 import { startShimOverAdapter, type ShimOverAdapter } from '../helpers/shim.js';
 
-// What LiteLLM 1.108.6 sends to health-check a chat deployment (litellm/proxy/health_check.py).
+// What LiteLLM 1.109.0 sends to health-check a chat deployment (litellm_core_utils/health_check_helpers.py).
 const PROBE = { model: 'pg_execute_query', messages: [{ role: 'user', content: "What's 1 + 1?" }], max_tokens: 16 };
 
 describe("LiteLLM's health checks are answered without running the tool", () => {

@@ -28,7 +28,7 @@ describe.each(Object.entries(probes))("LiteLLM's health checks are recognised th
   });
 });
 
-test('the bodies LiteLLM 1.108.6 sends in chat, completion and responses mode are probes', () => {
+test('the bodies LiteLLM 1.109.0 sends in chat, completion and responses mode are probes', () => {
   expect(parseChatRequest({ model: 'echo', messages: [{ role: 'user', content: "What's 1 + 1?" }], max_tokens: 16 }).healthProbe).toBe(true);
   expect(parseCompletionsRequest({ model: 'echo', prompt: 'test from litellm', max_tokens: 16 }).healthProbe).toBe(true);
   expect(parseResponsesRequest({ model: 'echo', input: 'test from litellm' }).healthProbe).toBe(true);
