@@ -248,9 +248,15 @@ describe('Responses streaming: progress as reasoning, failures as response.faile
   });
 
   test('a failure before anything was streamed keeps its HTTP status', async () => {
-    const res = await request(slow.url).post('/tools/crash/responses').send({ input: '', stream: true });
-    expect(res.status).toBe(424);
-    expectOpenAIError(res.body, 'upstream_failed');
+    // The default keep-alive (15 s): with slow's 50 ms, a busy machine can start the stream before the crash is seen.
+    const crashing = await startTestShim({ db: stdioTestServer({ env: { SUITE_TOOLS: '1' } }) });
+    try {
+      const res = await request(crashing.url).post('/tools/crash/responses').send({ input: '', stream: true });
+      expect(res.status).toBe(424);
+      expectOpenAIError(res.body, 'upstream_failed');
+    } finally {
+      await crashing.close();
+    }
   });
 });
 
