@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { StdioServerConfig } from '../config/types.js';
 import { log } from '../log.js';
 import { McpUpstream } from './mcp-upstream.js';
 import { descendants, endProcesses, exited } from './process-tree.js';
+import { BatchingStdioTransport } from './stdio-transport.js';
 
 /** How long a child gets to exit once its stdin is closed, then after SIGTERM before SIGKILL. */
 const STDIN_EXIT_MS = 400;
@@ -15,7 +16,7 @@ const KILL_AFTER_MS = 400;
 export class StdioUpstream extends McpUpstream {
   readonly kind = 'stdio';
   /** The latest child's transport: its pid is known from the spawn on, before the MCP handshake. */
-  private transport: StdioClientTransport | undefined;
+  private transport: BatchingStdioTransport | undefined;
 
   constructor(
     name: string,
@@ -27,14 +28,8 @@ export class StdioUpstream extends McpUpstream {
   protected async open(): Promise<Client> {
     const { command, args = [], env = {}, cwd } = this.config;
     // The child sees only the SDK's safe defaults (PATH, HOME, …) plus what the config names.
-    const transport = new StdioClientTransport({
-      command,
-      args,
-      env: { ...getDefaultEnvironment(), ...env },
-      cwd,
-      stderr: 'pipe',
-    });
-    if (transport.stderr) logLines(transport.stderr as Readable, this.name);
+    const transport = new BatchingStdioTransport({ command, args, env: { ...getDefaultEnvironment(), ...env }, cwd });
+    logLines(transport.stderr, this.name);
     this.transport = transport;
     const client = await this.connectOver(transport);
     log.debug('upstream process started', { upstream: this.name, pid: transport.pid });
@@ -45,18 +40,19 @@ export class StdioUpstream extends McpUpstream {
   override async close(): Promise<void> {
     const root = this.transport?.pid ?? undefined;
     const tree = root === undefined ? [] : descendants(root);
-    // A child still in its handshake has nothing to finish: it is stopped now, not given the SDK's
-    // 2 s after its stdin closes (Docker's stop must not wait for a server stuck in start-up).
+    // A child still in its handshake has nothing to finish: it is stopped now, not given the
+    // transport's 2 s after its stdin closes (Docker's stop must not wait for a server stuck in
+    // start-up).
     const stopping = root !== undefined && this.handshaking ? endProcesses([root]) : undefined;
     const closing = super.close();
     if (root !== undefined) {
       // Closing stdin asks the child to exit (the MCP way). One still busy with a call is past the
-      // shutdown grace already: SIGTERM follows shortly, not after the SDK's 2 s, so a shutdown
-      // takes at most shutdownGraceSeconds + 1 s.
+      // shutdown grace already: SIGTERM follows shortly, not after the transport's 2 s, so a
+      // shutdown takes at most shutdownGraceSeconds + 1 s.
       await exited(root, STDIN_EXIT_MS);
       await endProcesses([root], KILL_AFTER_MS);
     }
-    // The child's own children can hold its pipes open, and the SDK waits for the pipes.
+    // The child's own children can hold its pipes open, and the transport waits for the pipes.
     await endProcesses(tree, KILL_AFTER_MS);
     await closing;
     await stopping;
