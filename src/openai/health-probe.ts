@@ -2,9 +2,9 @@
  * LiteLLM health-checks a deployment by sending it a real request through the face its
  * `model_info.mode` names (litellm/proxy/health_check.py, litellm_core_utils/health_check_helpers.py;
  * 1.109.0): in `chat` mode one user message drawn from `_get_random_llm_message`, in `completion`
- * and `responses` modes `DEFAULT_HEALTH_CHECK_PROMPT` as the prompt or input. For a model that is a tool, answering the
- * probe by running the tool would execute it — maybe a mutation — every time someone looks at
- * /health. The shim answers such probes itself.
+ * and `responses` modes `DEFAULT_HEALTH_CHECK_PROMPT` as the prompt or input. For a model that is
+ * a tool, answering the probe by running the tool would execute it — maybe a mutation — every time
+ * someone looks at /health. The shim answers such probes itself.
  */
 const LITELLM_HEALTH_PROMPTS = new Set(["Hey how's it going?", "What's 1 + 1?", 'test from litellm']);
 

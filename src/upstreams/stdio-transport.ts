@@ -63,7 +63,7 @@ export class BatchingStdioTransport implements Transport {
   send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.child?.stdin;
     if (!stdin) return Promise.reject(new Error('Not connected'));
-    // Corked until the loop's check phase: every call read from the sockets in this turn goes out together.
+    // Corked until the loop's check phase: the calls read from every socket in this turn go out together.
     if (!this.corked) {
       this.corked = true;
       stdin.cork();
