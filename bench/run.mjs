@@ -56,22 +56,12 @@ async function startMcpoOn(bin, port) {
 }
 
 /**
- * mcpo in a cached virtual environment, installed with pip the first time. Every clone on the
- * machine shares the cache, so the install runs under a lock (flock): a second bench waits for
- * the first instead of removing its half-made venv.
+ * mcpo in a cached virtual environment, installed with pip the first time by the e2e suite's
+ * tests/e2e/pip-venv.sh (a lock shared by every clone on the machine, the same cache entry).
  */
 async function mcpoBinary() {
-  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'mcp-model-shim');
-  const venv = path.join(cache, `mcpo-${MCPO_VERSION}`);
-  const bin = path.join(venv, 'bin', 'mcpo');
-  const done = path.join(venv, '.complete');
-  if (fs.existsSync(bin) && fs.existsSync(done)) return bin;
-  console.log(`installing mcpo ${MCPO_VERSION} into ${venv} …`);
-  fs.mkdirSync(cache, { recursive: true });
-  const install = 'set -e; venv=$0; [ -f "$venv/.complete" ] && exit 0; rm -rf "$venv"; python3 -m venv "$venv"; ' +
-    '"$venv/bin/pip" install --quiet --disable-pip-version-check "$@"; touch "$venv/.complete"';
-  const result = spawnSync('flock', [`${venv}.lock`, 'bash', '-c', install, venv, ...MCPO_PINS], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const result = spawnSync('bash', [path.join(ROOT, 'tests/e2e/pip-venv.sh'), 'mcpo', MCPO_VERSION, 'mcpo', ...MCPO_PINS], {
+    stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 300_000,
     encoding: 'utf8',
   });
@@ -79,7 +69,7 @@ async function mcpoBinary() {
     const reason = result.error?.message ?? (result.signal ? 'timed out' : result.stderr.trim().split('\n').pop());
     return { skipped: `installing mcpo failed: ${reason}` };
   }
-  return bin;
+  return result.stdout.trim();
 }
 
 // --- the run ----------------------------------------------------------------------------------
