@@ -1,6 +1,7 @@
 import { RequestError } from './errors.js';
 import {
   CallCancelledError,
+  ResultTooLargeError,
   UpstreamBusyError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
@@ -11,11 +12,12 @@ import type { CallToolResult, UpstreamKind } from './upstreams/types.js';
 /**
  * How a tool call ended, in words an operator can alert on. `rejected`: the arguments were
  * refused (by the shim's validation or the server); `unavailable` and `busy`: nothing was sent;
- * `failed` and `timeout`: sent, may have run; `cancelled`: the caller went away.
+ * `failed` and `timeout`: sent, may have run; `too_large`: ran, and answered over `maxMessageBytes`;
+ * `cancelled`: the caller went away.
  */
-export type CallOutcome = 'success' | 'tool_error' | 'rejected' | 'unavailable' | 'failed' | 'timeout' | 'busy' | 'cancelled';
+export type CallOutcome = 'success' | 'tool_error' | 'rejected' | 'unavailable' | 'failed' | 'timeout' | 'too_large' | 'busy' | 'cancelled';
 
-export const CALL_OUTCOMES: readonly CallOutcome[] = ['success', 'tool_error', 'rejected', 'unavailable', 'failed', 'timeout', 'busy', 'cancelled'];
+export const CALL_OUTCOMES: readonly CallOutcome[] = ['success', 'tool_error', 'rejected', 'unavailable', 'failed', 'timeout', 'too_large', 'busy', 'cancelled'];
 
 /** What an observer needs to know of a tool: its names and its upstream's transport. */
 export interface ObservedTool {
@@ -73,6 +75,7 @@ export function errorOutcome(err: unknown): CallOutcome {
   if (err instanceof UpstreamBusyError) return 'busy';
   if (err instanceof CallCancelledError) return 'cancelled';
   if (err instanceof UpstreamTimeoutError) return 'timeout';
+  if (err instanceof ResultTooLargeError) return 'too_large';
   if (err instanceof UpstreamRejectedError || err instanceof RequestError) return 'rejected';
   return 'failed';
 }

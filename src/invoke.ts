@@ -4,7 +4,9 @@ import { argumentsFromLlm } from './llm/arguments-from-text.js';
 import type { Llm } from './llm/client.js';
 import { checkArguments, IN_CHAT_MESSAGE, isJsonText, textToArguments, type ArgumentsPlace } from './openai/arguments.js';
 import type { RegisteredTool, ToolView } from './registry.js';
+import { log } from './log.js';
 import { applyPolicy } from './tool-policy.js';
+import { ResultTooLargeError } from './upstreams/errors.js';
 import type { CallOptions, CallToolResult, ToolDefinition } from './upstreams/types.js';
 
 /**
@@ -99,6 +101,9 @@ export async function callTool(
     return result;
   } catch (err) {
     watch.ended(errorOutcome(err));
+    if (err instanceof ResultTooLargeError) {
+      log.warn('tool answer over maxMessageBytes; the call fails, the server keeps running', { upstream: err.upstream, tool: tool.name, bytes: err.bytes, limit: err.limit });
+    }
     throw err;
   }
 }

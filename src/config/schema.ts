@@ -32,6 +32,7 @@ const common = {
   // Exposed names end up in URL paths and model ids, so the prefix keeps to safe characters.
   prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]*$' },
   maxResultBytes: { type: 'integer', minimum: 1 },
+  maxMessageBytes: { type: 'integer', minimum: 1024 },
   readOnly: { type: 'boolean' },
   maxConcurrentCalls: { type: 'integer', minimum: 1 },
   maxQueuedCalls: { type: 'integer', minimum: 0 },

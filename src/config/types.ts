@@ -28,6 +28,8 @@ interface CommonServerConfig extends Rendering {
   prefix?: string;
   /** Longest rendered answer, in UTF-8 bytes; longer ones are cut with a visible note. */
   maxResultBytes?: number;
+  /** Largest message read from the server; a larger answer fails its call alone (`result_too_large`). */
+  maxMessageBytes?: number;
   /** Expose only tools annotated `readOnlyHint: true` (or named in `tools.include`). */
   readOnly?: boolean;
   /** Calls running at once on this server; more wait in a queue of `maxQueuedCalls`. */

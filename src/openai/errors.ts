@@ -1,6 +1,6 @@
 import { RequestError, UnknownToolError } from '../errors.js';
 import { redact } from '../secrets.js';
-import { CallCancelledError, LLM, LlmFailedError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
+import { CallCancelledError, LLM, LlmFailedError, ResultTooLargeError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
 
 /** OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`. */
 export interface OpenAIErrorBody {
@@ -60,6 +60,12 @@ function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse
     return respond(err.timedOut ? 504 : 502, 'upstream_error', err.message, null, 'llm_failed');
   }
   if (err instanceof CallCancelledError) return respond(CLIENT_CLOSED_REQUEST, 'upstream_error', err.message, null, 'cancelled');
+  if (err instanceof ResultTooLargeError) {
+    // The same call would get the same answer: a status that neither LiteLLM nor the openai clients retry.
+    const response = respond(MAY_HAVE_RUN, 'upstream_error', err.message, null, 'result_too_large');
+    response.headers['x-should-retry'] = 'false';
+    return response;
+  }
   const timedOut = err instanceof UpstreamTimeoutError;
   const code = timedOut ? 'upstream_timeout' : 'upstream_failed';
   const response = retrySafe

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_MAX_TABLE_ROWS, type RenderMode } from '../config/types.js';
+import { truncatedFrom } from '../upstreams/truncation.js';
 import type { CallToolResult, Progress } from '../upstreams/types.js';
 import { findJson } from './json-in-text.js';
 import { asRows, markdownTable } from './table.js';
@@ -18,7 +19,8 @@ export interface RenderOptions {
 /**
  * An MCP tool result as the text of an assistant message (Markdown, which the LiteLLM UI
  * renders). Used by every face and the `call` command. Text over `maxBytes` (UTF-8) is cut, with
- * a note saying so: a silent cut would pass for the whole answer.
+ * a note saying so: a silent cut would pass for the whole answer. A result cut while it was read
+ * gets the note too, with the size of the message it came in.
  */
 export function renderResult(result: CallToolResult, options: RenderOptions = {}): string {
   const { mode = 'auto', maxBytes = DEFAULT_MAX_RESULT_BYTES } = options;
@@ -29,7 +31,7 @@ export function renderResult(result: CallToolResult, options: RenderOptions = {}
   if (result.structuredContent !== undefined && !hasText) {
     blocks.push((mode !== 'text' && rowsTable(result.structuredContent, resolved)) || fenced('json', JSON.stringify(result.structuredContent, null, 2)));
   }
-  return truncate(blocks.join('\n\n'), maxBytes);
+  return truncate(blocks.join('\n\n'), maxBytes, undefined, undefined, truncatedFrom(result));
 }
 
 /** One line per progress notification: `[3/10] Copying files`. */
@@ -60,8 +62,13 @@ function rowsTable(value: unknown, { maxTableRows = DEFAULT_MAX_TABLE_ROWS, tool
   );
 }
 
-/** `total` is the byte length of the whole text `text` begins (given when `text` is already a cut of it). */
-export function truncate(text: string, maxBytes: number, total = Buffer.byteLength(text, 'utf8'), setting = 'maxResultBytes'): string {
+/**
+ * `total` is the byte length of the whole text `text` begins (given when `text` is already a cut
+ * of it); `cutFrom`, the size of the message a result was cut from while read: the note is due then
+ * even when what is left fits.
+ */
+export function truncate(text: string, maxBytes: number, total = Buffer.byteLength(text, 'utf8'), setting = 'maxResultBytes', cutFrom?: number): string {
+  if (cutFrom !== undefined) total = Math.max(total, cutFrom);
   if (total <= maxBytes) return text;
   // Only the head is encoded (every character is at least one byte), not a result of many MB.
   // Decoding a cut in the middle of a character leaves U+FFFD; drop it.

@@ -64,6 +64,28 @@ export class UpstreamFailedError extends UpstreamError {
   readonly mayHaveRun = true;
 }
 
+/**
+ * The tool answered with a message over the server's `maxMessageBytes`: it ran, but its answer
+ * was not read. The same call would get the same answer, so nobody should retry it.
+ */
+export class ResultTooLargeError extends UpstreamError {
+  override name = 'ResultTooLargeError';
+  readonly mayHaveRun = true;
+  constructor(
+    upstream: string,
+    tool: string,
+    /** The message's size in bytes, or at least this many when it was not read to its end. */
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      upstream,
+      `upstream "${upstream}" answered tool "${tool}" with a message of ${bytes} bytes, over its limit of ${limit} bytes (maxMessageBytes); ` +
+        'the tool ran, but its answer was not read. Ask for less (a narrower query, a LIMIT), or raise maxMessageBytes for this server',
+    );
+  }
+}
+
 /** No answer within the tool's time limit: it may still be running. */
 export class UpstreamTimeoutError extends UpstreamError {
   override name = 'UpstreamTimeoutError';

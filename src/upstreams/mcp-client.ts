@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { log } from '../log.js';
 import {
   CallCancelledError,
+  ResultTooLargeError,
   UpstreamFailedError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
+import { MESSAGE_TOO_LARGE, type TooLargeData } from './jsonrpc-reader.js';
 import { socketErrorCode } from './network.js';
 import type { ToolDefinition } from './types.js';
 
@@ -49,9 +51,11 @@ export async function listAllTools(client: Client, upstream: string, timeoutMs: 
 }
 
 /** Maps an MCP client failure during `tools/call` to what it means for the caller. */
-export function translateCallError(err: unknown, upstream: string, timeoutMs: number, signal?: AbortSignal): UpstreamError {
+export function translateCallError(err: unknown, upstream: string, tool: string, timeoutMs: number, signal?: AbortSignal): UpstreamError {
   if (signal?.aborted) return new CallCancelledError(upstream);
   if (err instanceof McpError) {
+    const tooLarge = err.code === MESSAGE_TOO_LARGE ? (err.data as Partial<TooLargeData> | undefined) : undefined;
+    if (typeof tooLarge?.bytes === 'number' && typeof tooLarge.limit === 'number') return new ResultTooLargeError(upstream, tool, tooLarge.bytes, tooLarge.limit);
     switch (err.code) {
       case ErrorCode.RequestTimeout:
         return new UpstreamTimeoutError(upstream, timeoutMs);

@@ -6,6 +6,7 @@ import { VERSION } from '../version.js';
 import { Reconnector } from './backoff.js';
 import { UpstreamUnavailableError } from './errors.js';
 import { listAllTools, translateCallError } from './mcp-client.js';
+import { deliverProgressFirst } from './progress-first.js';
 import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './types.js';
 
 /** Start-up and listing have their own limit: `timeoutSeconds` is about tool calls. */
@@ -81,7 +82,7 @@ export abstract class McpUpstream implements Upstream {
         onprogress: (progress) => onProgress?.(progress),
         resetTimeoutOnProgress: true,
       })) as CallToolResult;
-    return this.onSession(client, send, (err) => translateCallError(err, this.name, timeoutMs, signal));
+    return this.onSession(client, send, (err) => translateCallError(err, this.name, name, timeoutMs, signal));
   }
 
   health(): UpstreamHealth {
@@ -120,6 +121,7 @@ export abstract class McpUpstream implements Upstream {
     this.opening = client;
     try {
       await client.connect(transport, { timeout: SETUP_TIMEOUT_MS });
+      deliverProgressFirst(transport);
     } catch (err) {
       await client.close().catch(() => undefined);
       throw err;

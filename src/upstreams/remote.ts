@@ -4,7 +4,9 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteServerConfig, RemoteTransportKind } from '../config/types.js';
 import { log } from '../log.js';
+import { boundedFetch } from './bounded-fetch.js';
 import { mcpErrorText } from './mcp-client.js';
+import { messageLimits } from './message-reader.js';
 import { McpUpstream, type ConnectionFailure } from './mcp-upstream.js';
 import { NOT_SENT_CODES, socketErrorCode } from './network.js';
 
@@ -88,8 +90,8 @@ export class RemoteUpstream extends McpUpstream {
 
   private openWith(kind: RemoteTransportKind): Promise<Client> {
     const { url, headers } = withoutCredentials(this.config.url, this.config.headers ?? {});
-    const requestInit: RequestInit = { headers };
-    return this.connectOver(kind === 'sse' ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit }));
+    const options = { requestInit: { headers }, fetch: boundedFetch(messageLimits(this.config), this.name) };
+    return this.connectOver(kind === 'sse' ? new SSEClientTransport(url, options) : new StreamableHTTPClientTransport(url, options));
   }
 }
 

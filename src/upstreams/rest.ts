@@ -6,13 +6,16 @@ import { log } from '../log.js';
 import { Reconnector } from './backoff.js';
 import {
   CallCancelledError,
+  ResultTooLargeError,
   UpstreamFailedError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
+import { MessageReader, messageLimits, type MessageLimits } from './message-reader.js';
 import { NOT_SENT_CODES } from './network.js';
+import { markTruncated } from './truncation.js';
 import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth } from './types.js';
 
 const LIST_TIMEOUT_MS = 30_000;
@@ -23,13 +26,18 @@ export class RestUpstream implements Upstream {
   onToolsChanged?: () => void;
   private readonly http: AxiosInstance;
   private readonly reconnector: Reconnector;
+  private readonly limits: MessageLimits;
 
   constructor(
     readonly name: string,
     config: RestServerConfig,
   ) {
+    this.limits = messageLimits(config);
     this.http = axios.create({
       baseURL: config.url.replace(/\/+$/, ''),
+      // Bodies are read as bytes and parsed here (readBody), so that a large one is cut while parsed.
+      responseType: 'arraybuffer',
+      maxContentLength: this.limits.maxMessageBytes,
       httpAgent: new http.Agent({ keepAlive: true }),
       httpsAgent: new https.Agent({ keepAlive: true }),
       // Statuses are interpreted below; axios must not turn them into exceptions.
@@ -62,7 +70,7 @@ export class RestUpstream implements Upstream {
       throw this.unavailable(`upstream "${this.name}": ${reason}`);
     }
     this.reconnector.ready();
-    return parseToolList(response.data, this.name);
+    return parseToolList(readBody(response.data as Buffer, this.limits).data, this.name);
   }
 
   async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, traceContext }: CallOptions): Promise<CallToolResult> {
@@ -71,10 +79,15 @@ export class RestUpstream implements Upstream {
       const config = { timeout: timeoutMs, signal, ...(traceContext ? { headers: traceContext } : {}) };
       response = await this.http.post(`/tools/${encodeURIComponent(name)}`, { arguments: args }, config);
     } catch (err) {
-      throw this.callFailure(err, timeoutMs, signal);
+      throw this.callFailure(err, name, timeoutMs, signal);
     }
-    const { status, data } = response;
-    if (status >= 200 && status < 300) return normalizeResult(data, this.name);
+    const { status } = response;
+    const { data, cutFrom } = readBody(response.data as Buffer, this.limits);
+    if (status >= 200 && status < 300) {
+      const result = normalizeResult(data, this.name);
+      if (cutFrom !== undefined) markTruncated(result, cutFrom);
+      return result;
+    }
     const detail = errorText(data);
     if (status === 400 || status === 404 || status === 422) {
       throw new UpstreamRejectedError(this.name, `upstream "${this.name}" rejected the call (HTTP ${status})${detail ? `: ${detail}` : ''}`);
@@ -97,9 +110,14 @@ export class RestUpstream implements Upstream {
     return new UpstreamUnavailableError(this.name, message, this.reconnector.retryAfterSeconds());
   }
 
-  private callFailure(err: unknown, timeoutMs: number, signal?: AbortSignal): UpstreamError {
+  private callFailure(err: unknown, tool: string, timeoutMs: number, signal?: AbortSignal): UpstreamError {
     if (signal?.aborted || axios.isCancel(err)) return new CallCancelledError(this.name);
     const code = (err as { code?: string }).code ?? '';
+    if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test((err as Error).message)) {
+      // axios stops reading at the limit: the size seen is the declared one, or at least the limit.
+      const declared = Number((err as { response?: { headers?: Record<string, unknown> } }).response?.headers?.['content-length'] ?? NaN);
+      return new ResultTooLargeError(this.name, tool, Number.isFinite(declared) ? declared : this.limits.maxMessageBytes + 1, this.limits.maxMessageBytes);
+    }
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return new UpstreamTimeoutError(this.name, timeoutMs);
     const reason = networkReason(err);
     if (NOT_SENT_CODES.has(code)) {
@@ -107,6 +125,25 @@ export class RestUpstream implements Upstream {
       return this.unavailable(`upstream "${this.name}" is not reachable: ${reason}`);
     }
     return new UpstreamFailedError(this.name, `upstream "${this.name}" dropped the call (${reason}); the tool may have run`);
+  }
+}
+
+/**
+ * A body as the value it holds: JSON when it parses, else its text. A body larger than an answer
+ * can use is cut while parsed (message-reader.ts), and `cutFrom` is then its size.
+ */
+export function readBody(body: Buffer, limits: MessageLimits): { data: unknown; cutFrom?: number } {
+  const reader = new MessageReader(limits);
+  reader.push(body);
+  const read = reader.finish();
+  // maxContentLength has refused larger bodies already.
+  if (read.kind !== 'json') throw new Error('unreachable: a body over maxMessageBytes');
+  try {
+    return { data: JSON.parse(read.json), cutFrom: read.cutFrom };
+  } catch {
+    if (read.cutFrom === undefined) return { data: read.json };
+    // Not JSON, and larger than an answer can use: its head, as text.
+    return { data: body.subarray(0, limits.maxResultBytes).toString('utf8'), cutFrom: body.length };
   }
 }
 

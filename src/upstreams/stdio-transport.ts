@@ -1,25 +1,36 @@
 import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import spawn from 'cross-spawn';
+import { jsonRpcMessage } from './jsonrpc-reader.js';
+import { MessageReader, type MessageLimits } from './message-reader.js';
 
 export interface StdioChild {
   command: string;
   args: string[];
   env: Record<string, string>;
   cwd?: string;
+  /** Named in the log line for a message over the limit. */
+  upstream: string;
 }
+
+const NEWLINE = 0x0a;
 
 /** How long `close()` waits for the child after closing its stdin, and again after SIGTERM. */
 const CLOSE_WAIT_MS = 2000;
 
 /**
  * The MCP stdio transport (newline-delimited JSON-RPC over a child's stdin and stdout), as the
- * SDK's `StdioClientTransport` does it, with one difference: the messages sent in one turn of the
- * event loop reach the child in one write. Under load many calls start per turn, and a pipe write
- * per message (each waking the child) cost 8 % of the shim's CPU on the stdio path.
+ * SDK's `StdioClientTransport` does it, with two differences:
+ * - the messages sent in one turn of the event loop reach the child in one write. Under load many
+ *   calls start per turn, and a pipe write per message (each waking the child) cost 8 % of the
+ *   shim's CPU on the stdio path;
+ * - lines are read in time linear in their length, and a line of any length is read with bounded
+ *   memory (see message-reader.ts): the SDK's reader re-joins its whole buffer on every chunk and
+ *   refuses a line over 10 MiB, and one large answer then cost the connection and every call on it.
+ *   Here a message over `maxMessageBytes` fails only the call it answers.
  */
 export class BatchingStdioTransport implements Transport {
   onclose?: () => void;
@@ -29,10 +40,15 @@ export class BatchingStdioTransport implements Transport {
   /** The child's stderr, readable before `start()` so that no early line is lost. */
   readonly stderr = new PassThrough();
   private child: ChildProcess | undefined;
-  private readonly readBuffer = new ReadBuffer();
+  private readonly line: MessageReader;
   private corked = false;
 
-  constructor(private readonly params: StdioChild) {}
+  constructor(
+    private readonly params: StdioChild,
+    private readonly limits: MessageLimits,
+  ) {
+    this.line = new MessageReader(limits);
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -80,7 +96,7 @@ export class BatchingStdioTransport implements Transport {
   async close(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    this.readBuffer.clear();
+    this.line.finish();
     if (!child) return;
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     const waited = () => Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
@@ -94,25 +110,25 @@ export class BatchingStdioTransport implements Transport {
   }
 
   private received(chunk: Buffer): void {
+    let start = 0;
+    for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
+      this.line.push(chunk, start, newline);
+      start = newline + 1;
+      this.lineEnded();
+    }
+    this.line.push(chunk, start);
+  }
+
+  private lineEnded(): void {
+    if (this.line.bytes === 0) return;
+    let message: JSONRPCMessage | undefined;
     try {
-      this.readBuffer.append(chunk);
+      message = jsonRpcMessage(this.line.finish(), this.limits.maxMessageBytes, this.params.upstream);
     } catch (error) {
-      // Over the buffer's limit (10 MiB without a newline): the stream cannot be trusted any more.
+      // A line that is not JSON-RPC is reported and skipped, as the SDK's transport does.
       this.onerror?.(error as Error);
-      void this.close();
       return;
     }
-    for (;;) {
-      let message: JSONRPCMessage | null;
-      try {
-        message = this.readBuffer.readMessage();
-      } catch (error) {
-        // A line that is not JSON-RPC is reported and skipped, as the SDK's transport does.
-        this.onerror?.(error as Error);
-        continue;
-      }
-      if (message === null) return;
-      this.onmessage?.(message);
-    }
+    if (message) this.onmessage?.(message);
   }
 }

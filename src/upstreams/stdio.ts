@@ -5,6 +5,7 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import type { StdioServerConfig } from '../config/types.js';
 import { log } from '../log.js';
 import { McpUpstream } from './mcp-upstream.js';
+import { messageLimits } from './message-reader.js';
 import { descendants, endProcesses, exited } from './process-tree.js';
 import { BatchingStdioTransport } from './stdio-transport.js';
 
@@ -28,7 +29,7 @@ export class StdioUpstream extends McpUpstream {
   protected async open(): Promise<Client> {
     const { command, args = [], env = {}, cwd } = this.config;
     // The child sees only the SDK's safe defaults (PATH, HOME, …) plus what the config names.
-    const transport = new BatchingStdioTransport({ command, args, env: { ...getDefaultEnvironment(), ...env }, cwd });
+    const transport = new BatchingStdioTransport({ command, args, env: { ...getDefaultEnvironment(), ...env }, cwd, upstream: this.name }, messageLimits(this.config));
     logLines(transport.stderr, this.name);
     this.transport = transport;
     const client = await this.connectOver(transport);

@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/upstreams/message-reader.js';
 import { BatchingStdioTransport } from '../../src/upstreams/stdio-transport.js';
 
 /**
@@ -15,13 +16,14 @@ process.stdin.on('data', (chunk) => {
 process.stdin.on('end', () => process.exit(0));
 `;
 
+const LIMITS = { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, maxResultBytes: 1024 * 1024 };
 const started: BatchingStdioTransport[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((transport) => transport.close()));
 });
 
 function start(script = CHUNK_COUNTER) {
-  const transport = new BatchingStdioTransport({ command: process.execPath, args: ['-e', script], env: { PATH: process.env.PATH ?? '' } });
+  const transport = new BatchingStdioTransport({ command: process.execPath, args: ['-e', script], env: { PATH: process.env.PATH ?? '' }, upstream: 'test' }, LIMITS);
   started.push(transport);
   const messages: JSONRPCMessage[] = [];
   const errors: Error[] = [];
@@ -81,7 +83,7 @@ test('a line that is not JSON-RPC is reported and skipped; closing ends the chil
 });
 
 test('a command that cannot start rejects start() with the reason', async () => {
-  const transport = new BatchingStdioTransport({ command: 'no-such-command-for-the-shim', args: [], env: { PATH: process.env.PATH ?? '' } });
+  const transport = new BatchingStdioTransport({ command: 'no-such-command-for-the-shim', args: [], env: { PATH: process.env.PATH ?? '' }, upstream: 'test' }, LIMITS);
   transport.onerror = () => undefined;
   await expect(transport.start()).rejects.toThrow(/ENOENT/);
 });
