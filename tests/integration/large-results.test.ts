@@ -114,7 +114,7 @@ describe.each([
       expect(await answer(limited, 'pid', '{}')).toBe(pid);
       const refused = warnings.mock.calls.filter(([message]) => /maxMessageBytes/.test(String(message)));
       expect(refused).toHaveLength(1);
-      expect(refused[0]![1]).toMatchObject({ upstream: 'bulk', tool: 'rows', limit: 2 * MIB, bytes: expect.any(Number) });
+      expect((refused[0] as unknown[])[1]).toMatchObject({ upstream: 'bulk', tool: 'rows', limit: 2 * MIB, bytes: expect.any(Number) });
     } finally {
       warnings.mockRestore();
     }
