@@ -120,8 +120,11 @@ export async function startNodeHelper(script, args, what) {
   return { child, url: `http://127.0.0.1:${await portOf(child, what)}` };
 }
 
-/** The shim from dist/ on a port it picks, at the default log level, its log in a file; `ready` = first answered call. */
-export async function startShim(name, servers, { server = {}, env = {}, extra = {}, cli = CLI, profile = false } = {}) {
+/**
+ * The shim from dist/ on a port it picks, at the default log level, its log in a file; `ready` =
+ * first answered call of the `probe` tool (`echo`, or one without arguments).
+ */
+export async function startShim(name, servers, { server = {}, env = {}, extra = {}, cli = CLI, profile = false, probe = 'echo' } = {}) {
   const config = path.join(TMP, `${name}.json`);
   fs.writeFileSync(config, JSON.stringify({ server, mcpServers: servers, ...extra }));
   const logFile = path.join(TMP, `${name}.log`);
@@ -134,7 +137,7 @@ export async function startShim(name, servers, { server = {}, env = {}, extra = 
   });
   fs.closeSync(logFd);
   const url = await waitFor(() => listeningUrl(logFile), `shim "${name}"`, child);
-  await waitFor(() => call(`${url}/tools/echo/chat/completions`, chatBody(false)).then((answer) => answer.status === 200), `shim "${name}"`, child);
+  await waitFor(() => call(`${url}/tools/${probe}/chat/completions`, probeBody(probe)).then((answer) => answer.status === 200), `shim "${name}"`, child);
   return { child, url, startupMs: performance.now() - started };
 }
 
@@ -190,6 +193,11 @@ export function chatBody(stream) {
     messages: [{ role: 'user', content: '{"message": "hello"}' }],
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   });
+}
+
+/** A call of `tool`: the echo body, or no arguments. */
+export function probeBody(tool) {
+  return tool === 'echo' ? chatBody(false) : JSON.stringify({ model: tool, messages: [{ role: 'user', content: '{}' }] });
 }
 
 /** The same call through the Responses API face. */
