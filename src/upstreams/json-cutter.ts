@@ -5,6 +5,10 @@
  * message without its `id`, would be no message at all), so what is kept stays valid JSON of the
  * same shape, only shorter. Time is linear in the input and memory bounded by what is kept.
  *
+ * `scope` says where cutting may happen: `anywhere` (a REST call's body is all result), or only in
+ * a JSON-RPC message's `result.content` and `result.structuredContent`, the parts of a tool call's
+ * result that answers show: a large tool list or server description is kept whole.
+ *
  * Written here rather than taken from npm: the streaming JSON parsers there build every value
  * (the memory this exists to save) and run at tens of MB/s; this is a byte scanner that copies
  * the ranges it keeps, and it also picks out the message's top-level `id` wherever it appears.
@@ -49,6 +53,14 @@ export interface CutJson {
 
 const MAX_CAPTURE_BYTES = 256;
 
+/** Where a cutter may leave things out (see above). */
+export type CutScope = 'anywhere' | 'tool-result';
+
+/** The members of a tool call's result that may be cut, under the message's `result`. */
+const CUTTABLE_RESULT_MEMBERS = new Set(['content', 'structuredContent']);
+/** Keys are tracked in the two outermost objects: the message, and its `result`. */
+const TRACKED_DEPTH = 2;
+
 export class JsonCutter {
   private readonly kept: Buffer[] = [];
   private keptBytes = 0;
@@ -65,8 +77,11 @@ export class JsonCutter {
   private hexLeft = 0;
   private discarding = false;
   private anyCut = false;
-  /** Top level: the last key read, and the raw bytes of the `id` value while it is read. */
-  private topKey: number[] | undefined;
+  /** The current member's key in the two outermost objects (`id`, `result`; `content`). */
+  private readonly keys: (string | undefined)[] = [];
+  /** Bytes of a tracked key while it is read. */
+  private keyBytes: number[] | undefined;
+  /** Raw bytes of the top-level `id` value while it is read. */
   private capture: number[] | undefined;
   private idBytes: number[] | undefined;
   private hasMethod = false;
@@ -74,6 +89,7 @@ export class JsonCutter {
   constructor(
     private readonly maxStringBytes: number,
     private readonly keepBytes: number,
+    private readonly scope: CutScope = 'anywhere',
   ) {}
 
   /** Keeps nothing more (the message is over its size limit); the `id` is still looked for. */
@@ -112,6 +128,12 @@ export class JsonCutter {
       }
     }
     return { json, cut: this.anyCut || this.discarding, id, hasMethod: this.hasMethod };
+  }
+
+  /** Whether the value at the current position may be cut. */
+  private mayCut(): boolean {
+    if (this.scope === 'anywhere') return true;
+    return this.stack.length > TRACKED_DEPTH && this.keys[0] === 'result' && CUTTABLE_RESULT_MEMBERS.has(this.keys[1] ?? '');
   }
 
   /** Whether bytes at the current position are kept. */
@@ -157,7 +179,7 @@ export class JsonCutter {
         if (frame) frame.empty = false;
         this.stringIsKey = true;
         this.startString();
-        if (this.stack.length === 1) this.topKey = [];
+        this.keyBytes = this.stack.length <= TRACKED_DEPTH ? [] : undefined;
         return i + 1;
       case State.Colon:
         if (b === COLON) this.state = State.Value;
@@ -183,7 +205,7 @@ export class JsonCutter {
   /** An array element starts at `i` (its comma, or the first byte of the first element). */
   private elementStarts(buf: Buffer, i: number, frame: Frame): void {
     frame.empty = false;
-    if (!this.keeping() || this.keptSoFar(i) < this.keepBytes) return;
+    if (!this.keeping() || this.keptSoFar(i) < this.keepBytes || !this.mayCut()) return;
     // Out of budget: this element and the rest are left out; the closing bracket is kept.
     this.flush(buf, i);
     frame.skipping = true;
@@ -192,13 +214,11 @@ export class JsonCutter {
   }
 
   private valueStarts(b: number): void {
-    if (this.topKey && this.stack.length === 1) {
-      const key = String.fromCharCode(...this.topKey);
-      if (key === 'id') this.capture = [];
-      else if (key === 'method') this.hasMethod = true;
-      this.topKey = undefined;
-    }
+    const top = this.stack.length === 1 && !this.stack[0]!.array;
+    if (top && this.keys[0] === 'id') this.capture = [];
+    if (top && this.keys[0] === 'method') this.hasMethod = true;
     if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+      if (this.stack.length < TRACKED_DEPTH) this.keys[this.stack.length] = undefined;
       this.stack.push({ array: b === OPEN_ARRAY, skipping: false, empty: true });
       this.state = b === OPEN_ARRAY ? State.Value : State.Key;
       this.capture = undefined;
@@ -234,8 +254,8 @@ export class JsonCutter {
 
   /** Inside a string: up to its closing quote, cutting it at `maxStringBytes` when kept. */
   private inString(buf: Buffer, i: number, end: number): number {
-    const capture = this.capture ?? (this.stringIsKey ? this.topKey : undefined);
-    const watching = this.keeping() && !this.stringIsKey;
+    const capture = this.stringIsKey ? this.keyBytes : this.capture;
+    const watching = this.keeping() && !this.stringIsKey && this.mayCut();
     if (!capture && !watching) return this.skipString(buf, i, end);
     for (; i < end; i += 1) {
       const b = buf[i]!;
@@ -287,8 +307,11 @@ export class JsonCutter {
     }
     if (this.stringIsKey) {
       this.state = State.Colon;
-      // The closing quote was captured with the key.
-      this.topKey?.pop();
+      if (this.keyBytes) {
+        // Without the closing quote, captured with the key; escapes are not decoded (no key we look for has one).
+        this.keys[this.stack.length - 1] = String.fromCharCode(...this.keyBytes.slice(0, -1));
+        this.keyBytes = undefined;
+      }
     } else {
       this.valueEnds();
     }

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_RESULT_BYTES, type ServerConfig } from '../config/types.js';
-import { JsonCutter } from './json-cutter.js';
+import { JsonCutter, type CutScope } from './json-cutter.js';
 
 /** How large one message from an upstream may be, and how much of it an answer can use. */
 export interface MessageLimits {
@@ -39,7 +39,11 @@ export class MessageReader {
   /** Above this, a message is cut as it is read rather than kept whole. */
   private readonly keepWhole: number;
 
-  constructor(private readonly limits: MessageLimits) {
+  constructor(
+    private readonly limits: MessageLimits,
+    /** JSON-RPC messages are cut only in a tool result's content (see json-cutter.ts). */
+    private readonly scope: CutScope = 'tool-result',
+  ) {
     // Room for the text and its structured copy (servers on the Python SDK send both), and the envelope.
     this.keepWhole = Math.min(2 * limits.maxResultBytes + 64 * 1024, limits.maxMessageBytes);
   }
@@ -57,7 +61,7 @@ export class MessageReader {
     } else {
       this.chunks.push(buf.subarray(start, end));
       if (this.size <= this.keepWhole) return;
-      this.cutter = new JsonCutter(this.limits.maxResultBytes, this.keepWhole);
+      this.cutter = new JsonCutter(this.limits.maxResultBytes, this.keepWhole, this.scope);
       for (const chunk of this.chunks) this.cutter.write(chunk);
       this.chunks = [];
     }

@@ -70,7 +70,7 @@ export class RestUpstream implements Upstream {
       throw this.unavailable(`upstream "${this.name}": ${reason}`);
     }
     this.reconnector.ready();
-    return parseToolList(readBody(response.data as Buffer, this.limits).data, this.name);
+    return parseToolList(readBody(response.data as Buffer).data, this.name);
   }
 
   async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, traceContext }: CallOptions): Promise<CallToolResult> {
@@ -129,19 +129,21 @@ export class RestUpstream implements Upstream {
 }
 
 /**
- * A body as the value it holds: JSON when it parses, else its text. A body larger than an answer
- * can use is cut while parsed (message-reader.ts), and `cutFrom` is then its size.
+ * A body as the value it holds: JSON when it parses, else its text. A tool call's body (given its
+ * `limits`) larger than an answer can use is cut while parsed (message-reader.ts), and `cutFrom`
+ * is then its size; anything else is read whole.
  */
-export function readBody(body: Buffer, limits: MessageLimits): { data: unknown; cutFrom?: number } {
-  const reader = new MessageReader(limits);
-  reader.push(body);
-  const read = reader.finish();
-  // maxContentLength has refused larger bodies already.
-  if (read.kind !== 'json') throw new Error('unreachable: a body over maxMessageBytes');
+export function readBody(body: Buffer, limits?: MessageLimits): { data: unknown; cutFrom?: number } {
+  // maxContentLength has refused bodies over maxMessageBytes already.
+  const reader = limits && new MessageReader({ ...limits, maxMessageBytes: Infinity }, 'anywhere');
+  reader?.push(body);
+  const read = reader?.finish() ?? { kind: 'json', json: body.toString('utf8') };
+  const cutFrom = read.kind === 'json' ? read.cutFrom : undefined;
+  const text = read.kind === 'json' ? read.json : '';
   try {
-    return { data: JSON.parse(read.json), cutFrom: read.cutFrom };
+    return { data: JSON.parse(text), cutFrom };
   } catch {
-    if (read.cutFrom === undefined) return { data: read.json };
+    if (cutFrom === undefined || !limits) return { data: text };
     // Not JSON, and larger than an answer can use: its head, as text.
     return { data: body.subarray(0, limits.maxResultBytes).toString('utf8'), cutFrom: body.length };
   }

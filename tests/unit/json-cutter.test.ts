@@ -26,9 +26,11 @@ test('within its limits the cutter keeps a JSON text byte for byte', () => {
 test('under any limits what is kept is valid JSON of the same shape', () => {
   fc.assert(
     fc.property(json, fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 64 }), (value, maxString, keep, size) => {
-      const result = cut(JSON.stringify(value), maxString, keep, size);
+      const text = JSON.stringify(value);
+      const result = cut(text, maxString, keep, size);
       const kept: unknown = JSON.parse(result.json);
-      expect(shapeOf(kept)).toEqual(shapeOf(value, kept));
+      // The original as JSON gives it (-0 reads back as 0).
+      expect(shapeOf(kept)).toEqual(shapeOf(JSON.parse(text), kept));
     }),
   );
 });
@@ -99,3 +101,21 @@ function shapeOf(value: unknown, kept?: unknown): unknown {
   if (typeof value === 'string' && typeof kept === 'string' && value.startsWith(kept)) return kept;
   return value;
 }
+
+test('a JSON-RPC message is cut only in its result content: a large tool list is kept whole', () => {
+  const limits = { maxMessageBytes: 1e9, maxResultBytes: 100 };
+  const tools = Array.from({ length: 200 }, (_, i) => ({ name: `tool_${i}`, description: 'd'.repeat(300), inputSchema: { type: 'object' } }));
+  const list = JSON.stringify({ result: { tools }, jsonrpc: '2.0', id: 2 });
+  const reader = new MessageReader(limits);
+  reader.push(Buffer.from(list));
+  expect(reader.finish()).toEqual({ kind: 'json', json: list });
+
+  const call = { result: { content: [{ type: 'text', text: 't'.repeat(300) }], structuredContent: { rows: [...tools, ...tools] }, isError: false, _meta: { note: 'n'.repeat(300) } }, jsonrpc: '2.0', id: 3 };
+  reader.push(Buffer.from(JSON.stringify(call)));
+  const read = reader.finish();
+  const kept = JSON.parse((read as { json: string }).json) as typeof call;
+  expect(kept.result.content[0]!.text).toBe('t'.repeat(100));
+  expect(kept.result.structuredContent.rows.length).toBeLessThan(400);
+  expect(kept.result._meta).toEqual(call.result._meta);
+  expect(kept.result.isError).toBe(false);
+});
