@@ -11,7 +11,7 @@ const BULK_SERVER = path.join(__dirname, '..', 'fixtures', 'bulk-mcp-server.mjs'
 const MIB = 1024 * 1024;
 
 /** The bulk fixture over HTTP (`--http` or `--rest`), on a port it picks and prints. */
-async function startBulkServer(mode: '--http' | '--rest'): Promise<{ url: string; child: ChildProcess }> {
+async function startBulkServer(mode: '--http' | '--sse' | '--rest'): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [BULK_SERVER, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
@@ -43,6 +43,13 @@ describe.each([
     async () => {
       const server = await startBulkServer('--http');
       return { entry: { type: 'streamable-http', url: `${server.url}/mcp?json=1` } as ServerConfig, stop: () => server.child.kill() };
+    },
+  ],
+  [
+    'SSE',
+    async () => {
+      const server = await startBulkServer('--sse');
+      return { entry: { type: 'sse', url: `${server.url}/sse` } as ServerConfig, stop: () => server.child.kill() };
     },
   ],
   [
