@@ -95,7 +95,7 @@ mcpServers:
 EOF
 )
 shim=$(start keys "$keys" 8080)
-check "HEALTHCHECK: healthy (mcp-model-shim healthcheck)" healthy "$shim"
+check "HEALTHCHECK: healthy (mcp-model-shim healthcheck --ready)" healthy "$shim"
 port=$(host_port "$shim" 8080)
 base="http://127.0.0.1:$port"
 check "GET /v1/models with the key: 200, lists echo" \
