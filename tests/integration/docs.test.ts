@@ -164,13 +164,18 @@ describe('docs/configuration.md documents every config key, and only those', () 
   });
 });
 
-test('no work-period labels or issue numbers in the docs, code, tests or benchmarks', async () => {
-  const { stdout } = await run('git', ['ls-files', 'README.md', 'docs', 'src', 'tests', 'bench'], { cwd: ROOT });
+test('no work-period labels or issue numbers in the docs, code, tests or benchmarks', () => {
+  const files = ['README.md', ...['docs', 'src', 'tests', 'bench'].flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(ROOT, path.join(entry.parentPath, entry.name))),
+  )];
   // Built from parts, so that this file does not match itself.
   const label = new RegExp(['session', 'issue'].map((word) => `${word} [0-9]`).join('|'), 'i');
-  const found = stdout
-    .split('\n')
-    .filter((file) => file && existsSync(path.join(ROOT, file)))
-    .flatMap((file) => readFileSync(path.join(ROOT, file), 'utf8').split('\n').flatMap((line, i) => (label.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])));
+  const found = files.flatMap((file) =>
+    readFileSync(path.join(ROOT, file), 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (label.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+  );
   expect(found).toEqual([]);
 });
