@@ -30,9 +30,10 @@ EXPOSE 8080
 # HOST is 0.0.0.0, so the shim refuses to start without server.apiKeys in that config, unless
 # the command says `serve --allow-unauthenticated` (a private network only).
 VOLUME /config
-# Checks the port `serve` actually bound (from MCP_SHIM_ADDRESS_FILE), whichever way it was chosen.
+# Readiness (/ready): healthy while an upstream is connected, not while every one is down or once a
+# shutdown began. Probes the port `serve` actually bound (from MCP_SHIM_ADDRESS_FILE).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD ["node", "/app/dist/cli.js", "healthcheck"]
+  CMD ["node", "/app/dist/cli.js", "healthcheck", "--ready"]
 # Exec form: signals reach node directly, so SIGTERM shuts down cleanly.
 WORKDIR /config
 ENTRYPOINT ["node", "/app/dist/cli.js"]

@@ -268,7 +268,7 @@ function report(results) {
   ].map(([kind, responses, chat]) => [kind, responses.cpuUsPerRequest / chat.cpuUsPerRequest]);
   const mcpo64 = find('mcpo', 64);
   const targets = [
-    // Issue 14's targets.
+    // The hot path's targets.
     ['added p50 at c=1 ≤ 0.3 ms', shim1.p50 - direct1.p50 <= 0.3, `${(shim1.p50 - direct1.p50).toFixed(3)} ms`],
     ['added p99 at c=1 ≤ 2 ms', shim1.p99 - direct1.p99 <= 2, `${(shim1.p99 - direct1.p99).toFixed(3)} ms`],
     ['CPU per call at c=64, REST ≤ 600 µs', shim64.cpuUsPerRequest <= 600, `${Math.round(shim64.cpuUsPerRequest)} µs`],
@@ -279,7 +279,7 @@ function report(results) {
       : ['stdio req/s at c=64 ≥ 4 × mcpo', undefined, 'mcpo skipped'],
     ['RSS under load ≤ 120 MB (1 tool: REST, stdio; 1,000 tools)', Math.max(shimRest.rssLoadMb, shimStdio.rssLoadMb, thousandTools.rssLoadMb) <= 120,
       `${shimRest.rssLoadMb} MB, ${shimStdio.rssLoadMb} MB; ${thousandTools.rssLoadMb} MB`],
-    // Earlier issues' targets, kept so that nothing regresses.
+    // Targets already met, kept so that nothing regresses.
     ...facesCpu.map(([kind, ratio]) => [`Responses ${kind}: CPU per call ≤ 1.1 × chat's`, ratio <= 1.1, `${ratio.toFixed(2)} ×`]),
     ['1,000 tools: /v1/models p50 ≤ 5 ms', thousandTools.models.p50 <= 5, `${thousandTools.models.p50.toFixed(2)} ms`],
     ['start-up ≤ 1 s (REST upstream)', shimRest.startupMs <= 1000 && thousandTools.startupMs <= 1000, `${Math.round(shimRest.startupMs)} ms, ${Math.round(thousandTools.startupMs)} ms with 1,000 tools`],

@@ -131,14 +131,15 @@ async function printSnippets(options: SnippetCliOptions): Promise<void> {
   });
 }
 
-/** `healthcheck`: exit 0 when the running shim's `/health` answers 200 (the image's HEALTHCHECK). */
-async function healthcheck(options: { url?: string; timeout: number }): Promise<void> {
-  const url = `${options.url ?? probeUrl()}/health`;
+/** `healthcheck`: exit 0 when the running shim's `/health` (or with `--ready`, `/ready`) answers 200; the image's HEALTHCHECK. */
+async function healthcheck(options: { url?: string; timeout: number; ready?: boolean }): Promise<void> {
+  const url = `${options.url ?? probeUrl()}/${options.ready ? 'ready' : 'health'}`;
   const response = await fetch(url, { signal: AbortSignal.timeout(options.timeout * 1000) }).catch((err: Error) => {
     throw new Error(`${url}: ${err.cause instanceof Error ? err.cause.message : err.message}`);
   });
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
-  process.stdout.write(`${url}: ${((await response.json()) as { status?: string }).status ?? 'ok'}\n`);
+  const { status } = (await response.json().catch(() => ({}))) as { status?: string };
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}${status ? ` (${status})` : ''}`);
+  process.stdout.write(`${url}: ${status ?? 'ok'}\n`);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -210,6 +211,7 @@ program
   .command('healthcheck')
   .description("exit 0 when the running shim's /health answers 200 (address from $MCP_SHIM_ADDRESS_FILE, else 127.0.0.1:$PORT)")
   .option('--url <url>', 'the shim to check, e.g. http://127.0.0.1:8080')
+  .option('--ready', 'probe /ready instead: 200 only while an upstream is ready and no shutdown has begun')
   .option('--timeout <seconds>', 'give up after this long', Number, 4)
   .action(run(healthcheck));
 

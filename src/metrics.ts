@@ -17,7 +17,7 @@ export class ShimMetrics implements CallObserver {
   readonly registry = new Registry();
   private readonly calls = new Counter({
     name: 'mcp_shim_tool_calls_total',
-    help: 'Tool calls by outcome: success, tool_error, rejected, unavailable, failed, timeout, busy, cancelled.',
+    help: 'Tool calls by outcome: success, tool_error, rejected, unavailable, failed, timeout, too_large, busy, cancelled.',
     labelNames: ['tool', 'upstream', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { CallLimiter } from './call-limiter.js';
 import { NO_OBSERVER, type CallObserver } from './call-outcome.js';
 import {
@@ -69,6 +70,8 @@ interface Source {
   maxTableRows: number;
   limiter: CallLimiter;
   tools: Omit<RegisteredTool, 'name'>[];
+  /** The definitions `tools` was built from; undefined until the first list was read. */
+  definitions?: ToolDefinition[];
   refreshing: Promise<void>;
 }
 
@@ -184,19 +187,25 @@ export class ToolRegistry implements ToolView {
       if (!this.closing) log.error('cannot read tool list', { upstream: upstream.name, error: (err as Error).message });
       return;
     }
-    source.tools = definitions
-      .filter((definition) => source.allows(definition.name) && source.readOnlyAllows(definition))
-      .map((definition) => ({
-        upstream,
-        definition,
-        validate: validatorOnFirstUse(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
-        timeoutMs: source.timeoutMs,
-        maxResultBytes: source.maxResultBytes,
-        render: source.render,
-        maxTableRows: source.maxTableRows,
-        limiter: source.limiter,
-        observer: this.observer,
-      }));
+    const exposed = definitions.filter((definition) => source.allows(definition.name) && source.readOnlyAllows(definition));
+    // Reconnects and `list_changed` re-read the list, and often nothing exposed changed (the
+    // "everything" server adds tools after its handshake that the default config hides).
+    if (source.definitions && isDeepStrictEqual(exposed, source.definitions)) {
+      log.debug('tool list unchanged', { upstream: upstream.name, tools: exposed.length });
+      return;
+    }
+    source.definitions = exposed;
+    source.tools = exposed.map((definition) => ({
+      upstream,
+      definition,
+      validate: validatorOnFirstUse(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
+      timeoutMs: source.timeoutMs,
+      maxResultBytes: source.maxResultBytes,
+      render: source.render,
+      maxTableRows: source.maxTableRows,
+      limiter: source.limiter,
+      observer: this.observer,
+    }));
     log.info('tools loaded', { upstream: upstream.name, tools: source.tools.length });
     this.reindex();
   }

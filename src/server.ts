@@ -76,7 +76,8 @@ export async function startShim(
     const shadowed = registry.get(name);
     if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
   }
-  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents });
+  let shuttingDown = false;
+  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, shuttingDown: () => shuttingDown });
   const server = createHttpServer(app);
   try {
     await listen(server, port, host);
@@ -90,6 +91,11 @@ export async function startShim(
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
     registry,
     async close() {
+      // `/ready` answers 503 from here on, while the listener stays open for shutdownDelaySeconds:
+      // a balancer polling it stops sending calls before connections are refused.
+      shuttingDown = true;
+      const delayMs = (config.server.shutdownDelaySeconds ?? 0) * 1000;
+      if (delayMs > 0) await delay(delayMs);
       // Stop accepting, let calls in flight finish within the grace period, then cut the rest.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

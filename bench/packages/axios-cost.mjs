@@ -2,7 +2,7 @@
 // What axios costs per call, against node:http doing the same request: `node bench/packages/axios-cost.mjs`.
 // One process runs every variant against the REST echo upstream at c=64, in interleaved rounds,
 // and prints the median CPU per call of each (this process only; the upstream runs apart).
-//   axios-default   axios.create with the shim's options before issue 14
+//   axios-default   axios.create with only the shim's options (deep-merged defaults, proxy lookup per call)
 //   axios-shim      as src/upstreams/rest.ts sets it up now (flat headers, no proxy lookup)
 //   node-http       http.request on a keep-alive agent, body and answer as JSON
 import { Buffer } from 'node:buffer';

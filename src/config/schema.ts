@@ -137,6 +137,7 @@ export const configSchema = {
         apiKeys: { type: 'array', items: apiKey },
         maxBodyBytes: { type: 'integer', minimum: 1024 },
         shutdownGraceSeconds: { type: 'number', minimum: 0 },
+        shutdownDelaySeconds: { type: 'number', minimum: 0 },
         metrics: { type: 'boolean' },
         traceContent: { type: 'boolean' },
       },

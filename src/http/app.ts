@@ -32,10 +32,12 @@ export interface AppOptions {
   llm?: Llm;
   /** Agent models, served like tools. */
   agents?: ReadonlyMap<string, Agent>;
+  /** True once a shutdown began: `/ready` answers 503 from then on. */
+  shuttingDown?: () => boolean;
 }
 
-/** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, health. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents }: AppOptions = {}): Express {
+/** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, the probes. */
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
@@ -55,7 +57,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   }
   app.use(modelRoutes(registry, agents));
   app.use(adapterRoutes(registry));
-  app.use(healthRoutes(registry));
+  app.use(healthRoutes(registry, shuttingDown));
   if (metrics) app.use(metricsRoutes(metrics));
   app.use(litellmRoutes(registry, agents));
   app.use(unsupportedRoutes(registry, agents));

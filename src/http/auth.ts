@@ -16,6 +16,9 @@ export interface Caller {
   restricted: boolean;
 }
 
+// Docker and Kubernetes probe without credentials; the probes name upstreams, never their addresses.
+const PROBES = new Set(['/health', '/ready']);
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 function toKeys(configs: ApiKeyConfig[]): Key[] {
@@ -40,7 +43,7 @@ function match(keys: Key[], presented: string): Key | undefined {
 }
 
 /**
- * Checks the API key on every route but `GET /health` when keys are configured; the caller's
+ * Checks the API key on every route but the probes (`GET /health`, `GET /ready`) when keys are configured; the caller's
  * allow-list then decides which tools exist for it. Without keys, everybody sees every tool
  * (and the shim only binds loopback, see server.ts).
  */
@@ -48,7 +51,7 @@ export function authenticate(configs: ApiKeyConfig[] | undefined): RequestHandle
   if (!configs || configs.length === 0) return (_req, _res, next) => next();
   const keys = toKeys(configs);
   return (req, res, next) => {
-    if (req.method === 'GET' && req.path === '/health') return next();
+    if (req.method === 'GET' && PROBES.has(req.path)) return next();
     const presented = presentedKey(req.headers.authorization, req.headers['x-api-key']);
     const key = presented === undefined ? undefined : match(keys, presented);
     if (!key) {

@@ -18,7 +18,7 @@ export function noteCall(res: Response, tool: RegisteredTool): void {
 }
 
 // Probed every few seconds by Docker, Kubernetes and Prometheus: at info they would drown the calls.
-const PROBES = new Set(['/health', '/metrics']);
+const PROBES = new Set(['/health', '/ready', '/metrics']);
 
 /** The route template that served the request (never the path, which the caller chooses); none for the catch-all. */
 export function routeTemplate(req: Request): string | undefined {

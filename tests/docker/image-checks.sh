@@ -2,8 +2,9 @@
 # shellcheck disable=SC2317 # the helpers below are run through check and wait_for
 # Our Dockerfile, built as committed, then run the ways the README and the Dockerfile's comments
 # promise: refusing to start on 0.0.0.0 without keys, serving with keys from a mounted config,
-# healthy by its own HEALTHCHECK, as uid 1000, stopping cleanly and fast (also while an upstream
-# hangs in its handshake), and following `--port` / server.port for the health check.
+# healthy by its own HEALTHCHECK, unhealthy when its only upstream is dead, as uid 1000, stopping
+# cleanly and fast (also while an upstream hangs in its handshake), and following `--port` /
+# server.port for the health check.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/docker/lib.sh
@@ -29,12 +30,13 @@ config() {
 }
 
 # start NAME CONFIG_DIR PORT [ARGS...]: a detached shim with CONFIG_DIR at /config, container port
-# PORT published on 127.0.0.1 on a port Docker picks, health checked every second.
+# PORT published on 127.0.0.1 on a port Docker picks, health checked every second (failures
+# counting after HEALTH_START_PERIOD, 30 s unless set).
 start() {
   local name="mcpshim-$DT_RUN_ID-$1" dir=$2 port=$3
   shift 3
   docker run -d --name "$name" --label "$DT_LABEL=$DT_RUN_ID" \
-    --health-interval=1s --health-timeout=5s --health-retries=3 --health-start-period=30s \
+    --health-interval=1s --health-timeout=5s --health-retries=3 --health-start-period="${HEALTH_START_PERIOD:-30s}" \
     -p "127.0.0.1::$port" -v "$dir:/config:ro" "$IMAGE" "$@" >/dev/null
   echo "$name"
 }
@@ -47,6 +49,9 @@ healthy() {
   docker logs "$1" 2>&1 | tail -n 10
   return 1
 }
+
+# test_health CONTAINER STATUS: the container's health is STATUS now.
+test_health() { [ "$(health "$1")" = "$2" ]; }
 
 # stops_cleanly CONTAINER: `docker stop` (10 s grace) ends it with exit code 0 within 2 s.
 stops_cleanly() {
@@ -90,7 +95,7 @@ mcpServers:
 EOF
 )
 shim=$(start keys "$keys" 8080)
-check "HEALTHCHECK: healthy (mcp-model-shim healthcheck)" healthy "$shim"
+check "HEALTHCHECK: healthy (mcp-model-shim healthcheck --ready)" healthy "$shim"
 port=$(host_port "$shim" 8080)
 base="http://127.0.0.1:$port"
 check "GET /v1/models with the key: 200, lists echo" \
@@ -121,6 +126,24 @@ shim=$(start stuck "$stuck" 8080)
 check "stuck upstream: its process started" wait_for 30 bash -c "docker top '$shim' -o pid,args | grep -q setInterval"
 check "stuck upstream: not healthy while it waits for the handshake (health: starting)" test "$(health "$shim")" = starting
 check "stuck upstream: docker stop during start-up: exit code 0 within 2 s" stops_cleanly "$shim"
+
+# --- The only upstream dead: the HEALTHCHECK (readiness) says unhealthy; /health still answers 200 --
+dead=$(config dead <<EOF
+server:
+  apiKeys: ["$KEY"]
+mcpServers:
+  gone:
+    command: node
+    args: ["-e", "process.exit(3)"]
+EOF
+)
+shim=$(HEALTH_START_PERIOD=1s start dead "$dead" 8080)
+check "only upstream dead: unhealthy (the HEALTHCHECK probes /ready)" wait_for 60 test_health "$shim" unhealthy
+port=$(host_port "$shim" 8080)
+check "only upstream dead: GET /ready 503 naming it, without a key" \
+  node tests/docker/http.mjs --status 503 --body-has '"gone":{"kind":"stdio","state":"down"' GET "http://127.0.0.1:$port/ready"
+check "only upstream dead: GET /health 200 (liveness)" node tests/docker/http.mjs GET "http://127.0.0.1:$port/health"
+check "only upstream dead: docker stop: exit code 0 within 2 s" stops_cleanly "$shim"
 
 # --- serve --port N: the HEALTHCHECK follows the port actually bound --------------------------------
 shim=$(start flag "$keys" 9090 serve --port 9090)

@@ -228,7 +228,7 @@ describe("LiteLLM's admin UI playground, headless", () => {
     expect(offLoopback).toEqual([]);
   }, 120_000);
 
-  // The seed query of issue 12's report: the server's preamble, then the rows, which the shim
+  // A query as the field report sends it: the server's preamble, then the rows, which the shim
   // sends as a Markdown table (render: auto) and the playground draws as an HTML table.
   test("a query's rows show in the playground as an HTML table holding PostgreSQL's values", async () => {
     await ask('/v1/chat/completions', 'pg_execute_query', JSON.stringify(ORDERS_QUERY), async (answer) => {

@@ -92,15 +92,13 @@ describe('the mcp-model-shim command', () => {
     expect(JSON.parse(stdout).map((t: { upstream: string }) => t.upstream)).toContain('db');
   });
 
-  test("serve answers the README's quick-start curl on the embedded default, and stops on SIGTERM", async () => {
+  // The README's quick start runs in docs.test.ts, through `npm start`.
+  test('serve answers on the embedded default, and stops on SIGTERM', async () => {
     const { url, child } = await serve(['--port', '0']);
     try {
-      const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-      const curl = /```sh\n(curl [\s\S]*?)\n```/.exec(readme)![1]!.replace('http://127.0.0.1:8080', url);
-      const { stdout } = await run('bash', ['-c', curl]);
-      const completion = JSON.parse(stdout);
-      expect(completion.object).toBe('chat.completion');
-      expect(completion.choices[0].message.content).toBe('Echo: Hello from LiteLLM');
+      const res = await request(url).post('/tools/echo/chat/completions').send({ messages: [{ role: 'user', content: 'Hello from LiteLLM' }] });
+      expect(res.body.object).toBe('chat.completion');
+      expect(res.body.choices[0].message.content).toBe('Echo: Hello from LiteLLM');
     } finally {
       child.kill('SIGTERM');
     }

@@ -1,13 +1,29 @@
 import { Router } from 'express';
 import type { ToolRegistry } from '../../registry.js';
 
-/** `GET /health`: 200 always, `degraded` when any upstream is not ready. */
-export function healthRoutes(registry: ToolRegistry): Router {
+/** `ok` every upstream ready, `degraded` one or more not, `shutting-down` once a shutdown began. */
+export type HealthStatus = 'ok' | 'degraded' | 'shutting-down';
+
+/**
+ * `GET /health` is liveness: 200 while the process serves, whatever its upstreams do (restarting
+ * the shim would not bring them back sooner: it reconnects on its own). `GET /ready` is readiness,
+ * with the same body: 503 while no upstream is ready or once a shutdown began, so a balancer
+ * sends calls elsewhere before the listener closes.
+ */
+export function healthRoutes(registry: ToolRegistry, shuttingDown: () => boolean): Router {
   const router = Router();
-  router.get('/health', (_req, res) => {
+  const state = () => {
     const upstreams = registry.health();
-    const healthy = Object.values(upstreams).every((upstream) => upstream.state === 'ready');
-    res.json({ status: healthy ? 'ok' : 'degraded', upstreams });
+    const states = Object.values(upstreams).map((upstream) => upstream.state);
+    const status: HealthStatus = shuttingDown() ? 'shutting-down' : states.every((s) => s === 'ready') ? 'ok' : 'degraded';
+    return { ready: status !== 'shutting-down' && states.includes('ready'), body: { status, upstreams } };
+  };
+  router.get('/health', (_req, res) => {
+    res.json(state().body);
+  });
+  router.get('/ready', (_req, res) => {
+    const { ready, body } = state();
+    res.status(ready ? 200 : 503).json(body);
   });
   return router;
 }
