@@ -7,6 +7,8 @@ import { CallCancelledError, UpstreamBusyError } from './upstreams/errors.js';
 export class CallLimiter {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Told when the last call ends (see `idle`). */
+  private readonly idlers = new Set<() => void>();
 
   constructor(
     private readonly upstream: string,
@@ -24,7 +26,27 @@ export class CallLimiter {
       const next = this.waiting.shift();
       if (next) next();
       else this.active -= 1;
+      if (this.active === 0 && this.idlers.size > 0) for (const idler of this.idlers) idler();
     }
+  }
+
+  /** Whether these are the bounds it enforces. */
+  hasBounds(maxConcurrent: number, maxQueued: number): boolean {
+    return this.maxConcurrent === maxConcurrent && this.maxQueued === maxQueued;
+  }
+
+  /** Resolves once no call runs or waits, or after `ms`, whichever comes first. */
+  idle(ms: number): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.idlers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.idlers.add(done);
+    });
   }
 
   private wait(signal?: AbortSignal): Promise<void> {

@@ -3,7 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { probeUrl, removeAddressFile, writeAddressFile } from './address-file.js';
 import { callableUrl, resolveBind, type BindSource } from './bind-address.js';
 import { ConfigError } from './config/errors.js';
-import { loadConfig } from './config/load.js';
+import { EMBEDDED, loadConfig } from './config/load.js';
+import { watchConfig } from './config/watch.js';
 import type { ShimConfig } from './config/types.js';
 import { argumentsFromText, callTool, findTool } from './invoke.js';
 import { litellmConfig, renderSnippet, type SnippetFormat } from './litellm/snippets.js';
@@ -28,8 +29,10 @@ function parsePort(value: string): number {
 
 const SOURCE_NAMES: Record<BindSource, string> = { flag: 'command line', config: 'config file', env: 'environment', default: 'default' };
 
-async function serve(options: ConfigOption & { host?: string; port?: number; allowUnauthenticated?: boolean }): Promise<void> {
+async function serve(options: ConfigOption & { host?: string; port?: number; allowUnauthenticated?: boolean; watch?: boolean }): Promise<void> {
   const { config, source } = loadConfig(options.config);
+  const configFile = source === EMBEDDED ? undefined : source;
+  if (options.watch && !configFile) throw new ConfigError('--watch needs a config file (--config, or ./mcp-model-shim.yaml): the embedded default never changes');
   const bind = resolveBind(options, config);
   // Handlers go in before start-up, so a signal at any moment ends in a clean close: during
   // start-up it aborts the start (closing the upstreams, children included), after it closes the shim.
@@ -49,9 +52,12 @@ async function serve(options: ConfigOption & { host?: string; port?: number; all
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP reloads the config file (one that fails logs why and changes nothing, see server.ts);
+  // during start-up it is ignored rather than ending the process, Node's default.
+  process.on('SIGHUP', () => void running.shim?.reload().catch(() => undefined));
   let shim: RunningShim;
   try {
-    shim = await startShim(config, { host: bind.host, port: bind.port, allowUnauthenticated: options.allowUnauthenticated, signal: starting.signal });
+    shim = await startShim(config, { host: bind.host, port: bind.port, allowUnauthenticated: options.allowUnauthenticated, signal: starting.signal, configFile });
   } catch (err) {
     if (starting.signal.aborted) process.exit(0);
     throw err;
@@ -62,6 +68,7 @@ async function serve(options: ConfigOption & { host?: string; port?: number; all
     await shim.close();
     process.exit(0);
   }
+  if (options.watch && configFile) watchConfig(configFile, () => shim.reload());
   writeAddressFile(shim.url);
   log.info('listening', {
     url: shim.url,
@@ -176,6 +183,7 @@ program
   .option('--host <host>', 'address to bind (beats server.host, which beats env HOST; default 127.0.0.1)')
   .option('-p, --port <port>', 'port to listen on (beats server.port, which beats env PORT; default 8080)', parsePort)
   .option('--allow-unauthenticated', 'listen beyond loopback without server.apiKeys (anyone reaching the port can run every tool)')
+  .option('--watch', 'reload the config file when its content changes (SIGHUP always reloads it)')
   .action(run(serve));
 
 program

@@ -40,8 +40,21 @@ export class ShimMetrics implements CallObserver {
     labelNames: ['route', 'status'] as const,
     registers: [this.registry],
   });
+  private readonly reloads = new Counter({
+    name: 'mcp_shim_config_reloads_total',
+    help: 'Config reloads by result: success, or failure (the running config stayed).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly lastReload = new Gauge({
+    name: 'mcp_shim_config_last_reload_success_timestamp_seconds',
+    help: 'When the config was last reloaded successfully (Unix time; 0: never).',
+    registers: [this.registry],
+  });
   // Label children are looked up once per tool, not per call: the hot path only increments.
   private readonly perTool = new WeakMap<ToolRef, ToolSeries>();
+  /** Every tool and upstream a series was made for, so that a reload can remove those gone. */
+  private readonly labelled = new Map<string, { tool: string; upstream: string; outcomes: Set<CallOutcome> }>();
 
   constructor() {
     new Gauge({ name: 'mcp_shim_build_info', help: 'The running version.', labelNames: ['version'] as const, registers: [this.registry] }).set({ version: VERSION }, 1);
@@ -79,6 +92,25 @@ export class ShimMetrics implements CallObserver {
     this.series(tool).outcome('rejected').inc();
   }
 
+  /**
+   * Counts a reload; after a successful one, the series of tools and upstreams the registry no
+   * longer has are removed (a tool a later reload brings back starts from zero).
+   */
+  reloaded(success: boolean, tools?: ToolRegistry): void {
+    this.reloads.labels(success ? 'success' : 'failure').inc();
+    if (!success || !tools) return;
+    this.lastReload.set(Date.now() / 1000);
+    const upstreams = new Set(Object.keys(tools.health()));
+    const current = new Set(tools.list().map((tool) => seriesKey(tool.name, tool.upstream.name)));
+    for (const [key, { tool, upstream, outcomes }] of this.labelled) {
+      if (current.has(key)) continue;
+      this.labelled.delete(key);
+      this.duration.remove(tool, upstream);
+      for (const outcome of outcomes) this.calls.remove(tool, upstream, outcome);
+      if (!upstreams.has(upstream)) this.inFlight.remove(upstream);
+    }
+  }
+
   httpRequest(route: string, status: number): void {
     this.requests.labels(route, String(status)).inc();
   }
@@ -96,12 +128,18 @@ export class ShimMetrics implements CallObserver {
     if (!series) {
       const byOutcome = new Map<CallOutcome, Counter.Internal>();
       const { name, upstream } = tool;
+      const key = seriesKey(name, upstream.name);
+      const labelled = this.labelled.get(key) ?? { tool: name, upstream: upstream.name, outcomes: new Set<CallOutcome>() };
+      this.labelled.set(key, labelled);
       series = {
         inFlight: this.inFlight.labels(upstream.name),
         duration: this.duration.labels(name, upstream.name),
         outcome: (outcome) => {
           let counter = byOutcome.get(outcome);
-          if (!counter) byOutcome.set(outcome, (counter = this.calls.labels(name, upstream.name, outcome)));
+          if (!counter) {
+            byOutcome.set(outcome, (counter = this.calls.labels(name, upstream.name, outcome)));
+            labelled.outcomes.add(outcome);
+          }
           return counter;
         },
       };
@@ -109,6 +147,10 @@ export class ShimMetrics implements CallObserver {
     }
     return series;
   }
+}
+
+function seriesKey(tool: string, upstream: string): string {
+  return `${tool}\u0000${upstream}`;
 }
 
 interface ToolSeries {

@@ -45,21 +45,10 @@ export interface UpstreamStatus extends UpstreamHealth {
   tools: number;
 }
 
-/** How one server's tools are exposed (its `mcpServers` entry, minus the connection details). */
-export interface SourceOptions {
-  tools?: ServerConfig['tools'];
-  prefix?: string;
-  timeoutMs: number;
-  maxResultBytes?: number;
-  render?: RenderMode;
-  maxTableRows?: number;
-  readOnly?: boolean;
-  maxConcurrentCalls?: number;
-  maxQueuedCalls?: number;
-}
-
 interface Source {
   upstream: Upstream;
+  /** How the server is reached (see `reachOf`): a reload that changes it replaces the upstream. */
+  reach: string;
   allows: (tool: string) => boolean;
   /** `readOnly: true`: only read-only tools, or those named in `tools.include`. */
   readOnlyAllows: (definition: ToolDefinition) => boolean;
@@ -70,9 +59,21 @@ interface Source {
   maxTableRows: number;
   limiter: CallLimiter;
   tools: Omit<RegisteredTool, 'name'>[];
-  /** The definitions `tools` was built from; undefined until the first list was read. */
+  /** Every tool the server listed last; undefined until the first list was read. */
+  all?: ToolDefinition[];
+  /** The definitions `tools` was built from (those exposed). */
   definitions?: ToolDefinition[];
   refreshing: Promise<void>;
+  /** The upstream this one replaces (a reload changed how the server is reached): it serves until this one has listed its tools. */
+  predecessor?: Source;
+}
+
+/** What a reload did to the upstreams, by server name. */
+export interface UpstreamChanges {
+  added: string[];
+  removed: string[];
+  replaced: string[];
+  kept: string[];
 }
 
 /** The tools one caller may see; the others are treated as if they did not exist. */
@@ -89,41 +90,62 @@ export class ToolRegistry implements ToolView {
   private listed: RegisteredTool[] = [];
   /** Exposed names that several servers offer, as of the last reindex. */
   private shared = new Set<string>();
+  /** Upstreams a reload removed or replaced, finishing their calls in flight before they close. */
+  private readonly draining = new Set<Promise<void>>();
   private closing = false;
 
   constructor(
-    private readonly policies?: Record<string, ToolPolicy>,
+    private policies?: Record<string, ToolPolicy>,
     private readonly observer: CallObserver = NO_OBSERVER,
   ) {}
 
   static fromConfig(config: ShimConfig, observer?: CallObserver): ToolRegistry {
     const registry = new ToolRegistry(config.tools, observer);
-    for (const [name, server] of Object.entries(config.mcpServers)) {
-      if (server.enabled === false) continue;
-      registry.add(createUpstream(name, server), { ...server, timeoutMs: timeoutMs(server) });
-    }
+    for (const [name, server] of enabledServers(config)) registry.sources.set(name, registry.newSource(name, server));
     return registry;
   }
 
-  add(upstream: Upstream, options: SourceOptions): void {
-    this.sources.set(upstream.name, {
-      upstream,
-      allows: toolFilter(options.tools),
-      readOnlyAllows: readOnlyFilter(options.readOnly, options.tools?.include),
-      prefix: options.prefix ?? '',
-      timeoutMs: options.timeoutMs,
-      maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
-      render: options.render ?? 'auto',
-      maxTableRows: options.maxTableRows ?? DEFAULT_MAX_TABLE_ROWS,
-      limiter: new CallLimiter(
-        upstream.name,
-        options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS,
-        options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
-      ),
-      tools: [],
-      refreshing: Promise.resolve(),
-    });
-    upstream.onToolsChanged = () => void this.refresh(upstream.name);
+  /**
+   * Applies a new config as a diff, in one step for callers: servers reached as before keep their
+   * upstream (connections, children), with what they expose updated; new ones connect and their
+   * tools appear once listed; a server reached differently gets a new upstream, and the old one
+   * serves until the new one has listed its tools; removed ones leave the listing now and close
+   * once their calls in flight finish (at most `graceMs`). Calls already made keep the tool
+   * (and so the settings) they started with.
+   */
+  reconfigure(config: ShimConfig, graceMs: number): UpstreamChanges {
+    const changes: UpstreamChanges = { added: [], removed: [], replaced: [], kept: [] };
+    const next = new Map(enabledServers(config));
+    for (const [name, source] of this.sources) {
+      if (next.has(name)) continue;
+      this.sources.delete(name);
+      this.drain(source, graceMs);
+      changes.removed.push(name);
+    }
+    const started: string[] = [];
+    for (const [name, server] of next) {
+      const old = this.sources.get(name);
+      if (old?.reach === reachOf(server)) {
+        this.sources.set(name, this.exposing(old, server));
+        changes.kept.push(name);
+        continue;
+      }
+      const source = this.newSource(name, server);
+      if (old) {
+        // Until the new upstream has listed its tools, the old one answers for them.
+        source.tools = old.tools;
+        source.predecessor = old;
+        changes.replaced.push(name);
+      } else {
+        changes.added.push(name);
+      }
+      this.sources.set(name, source);
+      started.push(name);
+    }
+    this.policies = config.tools;
+    this.reindex();
+    for (const name of started) void this.refresh(name, graceMs);
+    return changes;
   }
 
   /** Reads every upstream's tools once; an upstream that fails keeps retrying in the background. */
@@ -132,10 +154,10 @@ export class ToolRegistry implements ToolView {
   }
 
   /** Re-reads one upstream's tools; a list that cannot be read keeps the last good one. */
-  refresh(upstreamName: string): Promise<void> {
+  refresh(upstreamName: string, graceMs = 0): Promise<void> {
     const source = this.sources.get(upstreamName);
     if (!source) return Promise.resolve();
-    source.refreshing = source.refreshing.then(() => this.load(source));
+    source.refreshing = source.refreshing.then(() => this.load(source, graceMs));
     return source.refreshing;
   }
 
@@ -174,31 +196,79 @@ export class ToolRegistry implements ToolView {
 
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.sources.values()].map((source) => source.upstream.close()));
+    await Promise.all([...[...this.sources.values()].map((source) => source.upstream.close()), ...this.draining]);
   }
 
-  private async load(source: Source): Promise<void> {
+  private newSource(name: string, server: ServerConfig): Source {
+    const upstream = createUpstream(name, server);
+    upstream.onToolsChanged = () => void this.refresh(name);
+    return {
+      upstream,
+      reach: reachOf(server),
+      ...exposure(server),
+      maxResultBytes: server.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+      limiter: new CallLimiter(name, server.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS, server.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS),
+      tools: [],
+      refreshing: Promise.resolve(),
+    };
+  }
+
+  /** `old` exposing what `server` now says, over the same upstream; its tools are rebuilt from the last list. */
+  private exposing(old: Source, server: ServerConfig): Source {
+    const maxConcurrent = server.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
+    const maxQueued = server.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS;
+    const source: Source = {
+      ...old,
+      ...exposure(server),
+      // Calls queued on the old limiter finish there; new calls use the new bounds.
+      limiter: old.limiter.hasBounds(maxConcurrent, maxQueued) ? old.limiter : new CallLimiter(old.upstream.name, maxConcurrent, maxQueued),
+    };
+    if (source.all) this.build(source, source.all.filter((definition) => source.allows(definition.name) && source.readOnlyAllows(definition)));
+    return source;
+  }
+
+  private async load(source: Source, graceMs: number): Promise<void> {
     const { upstream } = source;
-    let definitions: ToolDefinition[];
+    let definitions: ToolDefinition[] | undefined;
     try {
       definitions = await upstream.listTools();
     } catch (err) {
       // A shutdown cuts pending connects short: that is no error to report.
       if (!this.closing) log.error('cannot read tool list', { upstream: upstream.name, error: (err as Error).message });
-      return;
     }
+    // A reload replaced the server: after the new upstream's first attempt, the old one goes.
+    const predecessor = source.predecessor;
+    if (predecessor) {
+      source.predecessor = undefined;
+      if (!definitions) {
+        source.tools = [];
+        this.reindex();
+      }
+      this.drain(predecessor, graceMs);
+    }
+    if (!definitions || this.sources.get(upstream.name) !== source) return;
+    source.all = definitions;
     const exposed = definitions.filter((definition) => source.allows(definition.name) && source.readOnlyAllows(definition));
     // Reconnects and `list_changed` re-read the list, and often nothing exposed changed (the
     // "everything" server adds tools after its handshake that the default config hides).
-    if (source.definitions && isDeepStrictEqual(exposed, source.definitions)) {
+    if (source.definitions && !predecessor && isDeepStrictEqual(exposed, source.definitions)) {
       log.debug('tool list unchanged', { upstream: upstream.name, tools: exposed.length });
       return;
     }
+    this.build(source, exposed);
+    log.info('tools loaded', { upstream: upstream.name, tools: source.tools.length });
+    this.reindex();
+  }
+
+  private build(source: Source, exposed: ToolDefinition[]): void {
+    const { upstream } = source;
+    const validators = new Map(source.tools.map((tool) => [tool.definition, tool.validate]));
     source.definitions = exposed;
     source.tools = exposed.map((definition) => ({
       upstream,
       definition,
-      validate: validatorOnFirstUse(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
+      // A validator compiles on first use; one already made for the same definition is kept.
+      validate: validators.get(definition) ?? validatorOnFirstUse(definition.inputSchema, { upstream: upstream.name, tool: definition.name }),
       timeoutMs: source.timeoutMs,
       maxResultBytes: source.maxResultBytes,
       render: source.render,
@@ -206,8 +276,17 @@ export class ToolRegistry implements ToolView {
       limiter: source.limiter,
       observer: this.observer,
     }));
-    log.info('tools loaded', { upstream: upstream.name, tools: source.tools.length });
-    this.reindex();
+  }
+
+  /** Stops `source` taking calls; closes it once its calls in flight are done, or after `graceMs`. */
+  private drain(source: Source, graceMs: number): void {
+    source.upstream.onToolsChanged = undefined;
+    const closed = source.limiter
+      .idle(graceMs)
+      .then(() => source.upstream.close())
+      .catch((err: unknown) => void log.warn('closing a removed upstream failed', { upstream: source.upstream.name, error: (err as Error).message }))
+      .finally(() => this.draining.delete(closed));
+    this.draining.add(closed);
   }
 
   /**
@@ -256,6 +335,36 @@ export class ToolRegistry implements ToolView {
     this.byName = byName;
     this.listed = listed.sort((a, b) => a.name.localeCompare(b.name));
   }
+}
+
+/** How a server entry's tools are exposed: what a reload changes without reconnecting. */
+function exposure(server: ServerConfig): Pick<Source, 'allows' | 'readOnlyAllows' | 'prefix' | 'timeoutMs' | 'render' | 'maxTableRows'> {
+  return {
+    allows: toolFilter(server.tools),
+    readOnlyAllows: readOnlyFilter(server.readOnly, server.tools?.include),
+    prefix: server.prefix ?? '',
+    timeoutMs: timeoutMs(server),
+    render: server.render ?? 'auto',
+    maxTableRows: server.maxTableRows ?? DEFAULT_MAX_TABLE_ROWS,
+  };
+}
+
+function enabledServers(config: ShimConfig): [string, ServerConfig][] {
+  return Object.entries(config.mcpServers).filter(([, server]) => server.enabled !== false);
+}
+
+/**
+ * What decides how a server is reached, and the limits its transport was built with: a reload
+ * that changes any of it replaces the upstream (reconnect, new child); anything else is exposure.
+ */
+export function reachOf(server: ServerConfig): string {
+  const { type, maxMessageBytes, maxResultBytes } = server;
+  const how = 'url' in server ? { url: server.url, headers: sorted(server.headers) } : { command: server.command, args: server.args ?? [], env: sorted(server.env), cwd: server.cwd };
+  return JSON.stringify({ type, maxMessageBytes, maxResultBytes, ...how });
+}
+
+function sorted(map: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
 }
 
 function readOnlyFilter(readOnly: boolean | undefined, include: string[] | undefined): (definition: ToolDefinition) => boolean {

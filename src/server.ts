@@ -4,14 +4,16 @@ import { ConfigError } from './config/errors.js';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, type ShimConfig } from './config/types.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { answerClientErrors } from './http/client-error.js';
-import { createHttpServer, listen } from './http/http-server.js';
+import { adoptPrototypes, createHttpServer, listen } from './http/http-server.js';
 import { agentsFromConfig } from './agents/agent.js';
 import { allOf } from './call-outcome.js';
 import { createLlm } from './llm/client.js';
 import { log } from './log.js';
 import { ShimMetrics } from './metrics.js';
 import { ToolRegistry } from './registry.js';
-import { secretsOf, useSecrets } from './secrets.js';
+import { loadConfig } from './config/load.js';
+import { reloadRefusal, type ReloadResult } from './reload.js';
+import { redact, secretsOf, useSecrets } from './secrets.js';
 import { loadTracing } from './tracing/index.js';
 
 export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes'> {
@@ -23,11 +25,19 @@ export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes
   shutdownGraceMs?: number;
   /** Aborted while the upstreams are still starting: they are closed and startShim rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** The file `config` came from: `reload()` reads it again. None: the shim cannot reload. */
+  configFile?: string;
 }
 
 export interface RunningShim {
   url: string;
   registry: ToolRegistry;
+  /**
+   * Reads the config file again and applies it (see `ToolRegistry.reconfigure`): a call sees the
+   * old config or the new one, never a mix. An invalid or refused file changes nothing and
+   * rejects with a ConfigError.
+   */
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -48,7 +58,7 @@ export function checkBind(host: string, apiKeys: readonly unknown[] | undefined,
 /** Connects every upstream, reads their tools, then listens. */
 export async function startShim(
   config: ShimConfig,
-  { host, port, allowUnauthenticated, shutdownGraceMs, signal, ...appOptions }: ServeOptions,
+  { host, port, allowUnauthenticated, shutdownGraceMs, signal, configFile, ...appOptions }: ServeOptions,
 ): Promise<RunningShim> {
   checkBind(host, config.server.apiKeys, allowUnauthenticated);
   useSecrets(secretsOf(config));
@@ -69,16 +79,50 @@ export async function startShim(
     await (closing ??= registry.close());
     throw signal.reason;
   }
-  const { apiKeys, maxBodyBytes } = config.server;
-  const llm = config.llm ? createLlm(config.llm) : undefined;
-  const agents = agentsFromConfig(config.agents);
-  for (const name of agents.keys()) {
-    const shadowed = registry.get(name);
-    if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
-  }
   let shuttingDown = false;
-  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, shuttingDown: () => shuttingDown });
-  const server = createHttpServer(app);
+  let live = config;
+  /** Everything a config decides per call (keys, agents, the LLM, body limit) lives in one app. */
+  const appFor = (next: ShimConfig) => {
+    const { apiKeys, maxBodyBytes } = next.server;
+    const agents = agentsFromConfig(next.agents);
+    for (const name of agents.keys()) {
+      const shadowed = registry.get(name);
+      if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
+    }
+    const llm = next.llm ? createLlm(next.llm) : undefined;
+    return createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, shuttingDown: () => shuttingDown, reload: () => reload() });
+  };
+  const base = appFor(config);
+  let app = base;
+  // Each request is answered whole by the app current when it arrived.
+  const server = createHttpServer(base, (req, res) => app(req, res));
+  const graceMsOf = (of: ShimConfig) => shutdownGraceMs ?? (of.server.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000;
+
+  async function reload(): Promise<ReloadResult> {
+    try {
+      if (!configFile) throw new ConfigError('the shim was started without a config file (the embedded default): there is no file to reload');
+      const { config: next } = loadConfig(configFile);
+      const refusal = reloadRefusal(live, next);
+      if (refusal) throw new ConfigError(refusal);
+      checkBind(host, next.server.apiKeys, allowUnauthenticated);
+      // Messages of calls still running under the old config stay redacted too.
+      useSecrets([...secretsOf(live), ...secretsOf(next)]);
+      const nextApp = appFor(next);
+      adoptPrototypes(nextApp, base);
+      // One synchronous step: the next request sees the new tools and the new app together.
+      const upstreams = registry.reconfigure(next, graceMsOf(next));
+      app = nextApp;
+      live = next;
+      metrics?.reloaded(true, registry);
+      log.info('config reloaded', { ...upstreams });
+      return { upstreams };
+    } catch (err) {
+      metrics?.reloaded(false);
+      log.error('config reload refused; the running config stays', { error: redact(err instanceof Error ? err.message : String(err)) });
+      throw err;
+    }
+  }
+
   try {
     await listen(server, port, host);
   } catch (err) {
@@ -90,17 +134,17 @@ export async function startShim(
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
     registry,
+    reload,
     async close() {
       // `/ready` answers 503 from here on, while the listener stays open for shutdownDelaySeconds:
       // a balancer polling it stops sending calls before connections are refused.
       shuttingDown = true;
-      const delayMs = (config.server.shutdownDelaySeconds ?? 0) * 1000;
+      const delayMs = (live.server.shutdownDelaySeconds ?? 0) * 1000;
       if (delayMs > 0) await delay(delayMs);
       // Stop accepting, let calls in flight finish within the grace period, then cut the rest.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const graceMs = shutdownGraceMs ?? (config.server.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000;
-      const grace = setTimeout(() => server.closeAllConnections(), graceMs);
+      const grace = setTimeout(() => server.closeAllConnections(), graceMsOf(live));
       await drained;
       clearTimeout(grace);
       await registry.close();

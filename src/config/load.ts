@@ -9,6 +9,8 @@ import { configSchema } from './schema.js';
 import type { ShimConfig } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'mcp-model-shim.yaml';
+/** `source` of the config built into the shim. */
+export const EMBEDDED = 'embedded default';
 
 export interface LoadedConfig {
   config: ShimConfig;
@@ -25,7 +27,7 @@ const validate = new Ajv({ allErrors: true, coerceTypes: true, strict: false }).
  */
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
   const chosen = file ?? (existsSync(path.join(cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
-  if (chosen === undefined) return { config: embeddedConfig(), source: 'embedded default' };
+  if (chosen === undefined) return { config: embeddedConfig(), source: EMBEDDED };
   const fullPath = path.resolve(cwd, chosen);
   let text: string;
   try {

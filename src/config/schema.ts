@@ -118,6 +118,7 @@ const apiKey = {
         name: { type: 'string', minLength: 1 },
         key: keyString,
         tools: { type: 'array', items: { type: 'string', minLength: 1 } },
+        admin: { type: 'boolean' },
       },
     },
   ],

@@ -90,7 +90,7 @@ export type RemoteTransportKind = 'streamable-http' | 'sse';
 export type ServerConfig = StdioServerConfig | RestServerConfig | RemoteServerConfig;
 
 /** A key for all tools, or a named key limited to tools matching glob patterns. */
-export type ApiKeyConfig = string | { name?: string; key: string; tools?: string[] };
+export type ApiKeyConfig = string | { name?: string; key: string; tools?: string[]; admin?: boolean };
 
 /** `agents.<name>`: a model that answers with an LLM which calls these tools (see agents/run.ts). */
 export interface AgentConfig {

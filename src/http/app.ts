@@ -5,11 +5,13 @@ import { CHAT, COMPLETIONS, RESPONSES } from '../faces/index.js';
 import type { Llm } from '../llm/client.js';
 import type { ShimMetrics } from '../metrics.js';
 import type { ToolRegistry } from '../registry.js';
+import type { ReloadResult } from '../reload.js';
 import type { Tracing } from '../tracing/index.js';
-import { authenticate } from './auth.js';
+import { authenticate, hasAdminKey } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
 import { requestLog } from './request-log.js';
 import { adapterRoutes } from './routes/adapter.js';
+import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { modelCall } from './routes/model-call.js';
 import { litellmRoutes } from './routes/litellm.js';
@@ -34,10 +36,12 @@ export interface AppOptions {
   agents?: ReadonlyMap<string, Agent>;
   /** True once a shutdown began: `/ready` answers 503 from then on. */
   shuttingDown?: () => boolean;
+  /** Re-reads and applies the config file (`POST /admin/reload`, for admin keys); none: no such route. */
+  reload?: () => Promise<ReloadResult>;
 }
 
 /** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, the probes. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false, reload }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
@@ -58,6 +62,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   app.use(modelRoutes(registry, agents));
   app.use(adapterRoutes(registry));
   app.use(healthRoutes(registry, shuttingDown));
+  if (reload && hasAdminKey(apiKeys)) app.use(adminRoutes(reload));
   if (metrics) app.use(metricsRoutes(metrics));
   app.use(litellmRoutes(registry, agents));
   app.use(unsupportedRoutes(registry, agents));

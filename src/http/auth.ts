@@ -14,6 +14,8 @@ export interface Caller {
   allows: (tool: string) => boolean;
   /** The key has a `tools` allow-list: it sees only some tools. */
   restricted: boolean;
+  /** `admin: true`: may reload the config (`POST /admin/reload`). */
+  admin: boolean;
 }
 
 // Docker and Kubernetes probe without credentials; the probes name upstreams, never their addresses.
@@ -23,8 +25,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 function toKeys(configs: ApiKeyConfig[]): Key[] {
   return configs.map((config, i) => {
-    const { key, name = `key${i + 1}`, tools } = typeof config === 'string' ? { key: config } : config;
-    return { name, digest: sha256(key), allows: tools ? globMatcher(tools) : () => true, restricted: tools !== undefined };
+    const { key, name = `key${i + 1}`, tools, admin = false } = typeof config === 'string' ? { key: config } : config;
+    return { name, digest: sha256(key), allows: tools ? globMatcher(tools) : () => true, restricted: tools !== undefined, admin };
   });
 }
 
@@ -65,9 +67,19 @@ export function authenticate(configs: ApiKeyConfig[] | undefined): RequestHandle
       });
       return;
     }
-    res.locals.caller = { name: key.name, allows: key.allows, restricted: key.restricted } satisfies Caller;
+    res.locals.caller = { name: key.name, allows: key.allows, restricted: key.restricted, admin: key.admin } satisfies Caller;
     next();
   };
+}
+
+/** Whether some key may reload the config: without one, `/admin/reload` does not exist. */
+export function hasAdminKey(configs: ApiKeyConfig[] | undefined): boolean {
+  return (configs ?? []).some((config) => typeof config !== 'string' && config.admin === true);
+}
+
+/** Whether this request's key is an admin key. */
+export function callerIsAdmin(res: Response): boolean {
+  return (res.locals.caller as Caller | undefined)?.admin === true;
 }
 
 /** Whether this request's key may use the model `name`, a tool or an agent (without keys, any). */

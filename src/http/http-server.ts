@@ -7,8 +7,10 @@ import type { Express } from 'express';
  * every request and response to a slow object shape that all of Node's HTTP code then pays for:
  * measured, it nearly halved what express costs per request. Setting the same prototype again is
  * a no-op, so express behaves exactly as before.
+ *
+ * `handle` answers the requests (default: `app`); a later app takes over with `adoptPrototypes`.
  */
-export function createHttpServer(app: Express): http.Server {
+export function createHttpServer(app: Express, handle: http.RequestListener = app): http.Server {
   function Request(this: http.IncomingMessage, socket: import('node:net').Socket) {
     http.IncomingMessage.call(this, socket);
   }
@@ -22,8 +24,18 @@ export function createHttpServer(app: Express): http.Server {
       IncomingMessage: Request as unknown as typeof http.IncomingMessage,
       ServerResponse: Response as unknown as typeof http.ServerResponse,
     },
-    app,
+    handle,
   );
+}
+
+/**
+ * Makes `next` use the request and response prototypes of `base`, the app the server was created
+ * with, so that its requests keep the fast path above. Both apps must have the same settings:
+ * the prototypes' `app` (whose settings `res.json` reads) stays `base`.
+ */
+export function adoptPrototypes(next: Express, base: Express): void {
+  next.request = base.request;
+  next.response = base.response;
 }
 
 /** Listens on `host:port`, rejecting on a bind error (in use, not permitted). */

@@ -1,0 +1,25 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { ShimConfig } from './config/types.js';
+import type { UpstreamChanges } from './registry.js';
+
+/** What `POST /admin/reload` answers, and the log says, after a reload. */
+export interface ReloadResult {
+  upstreams: UpstreamChanges;
+}
+
+/**
+ * Settings the running process was built with: the listener (`host`, `port`), the metrics
+ * registry and the tracer. Everything else applies to calls that start after a reload.
+ */
+export const RESTART_ONLY = ['host', 'port', 'metrics', 'traceContent'] as const;
+
+/**
+ * Why `next` cannot replace `current` in a running shim, or undefined when it can. The file
+ * must keep describing the process: a changed `host` or `port` is refused even when a flag
+ * overrides it now.
+ */
+export function reloadRefusal(current: ShimConfig, next: ShimConfig): string | undefined {
+  const changed = RESTART_ONLY.filter((key) => !isDeepStrictEqual(current.server[key], next.server[key]));
+  if (changed.length === 0) return undefined;
+  return `server.${changed.join(', server.')} cannot change while the shim runs: restart it to apply ${changed.length === 1 ? 'this change' : 'these changes'}; nothing of this config was applied`;
+}
