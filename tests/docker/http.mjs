@@ -1,21 +1,22 @@
 // One HTTP request with assertions, for the tests/docker scripts (Node's global fetch):
-//   node tests/docker/http.mjs [--key KEY] [--status N] [--body-has TEXT]... [--content-has TEXT]... METHOD URL [JSON_BODY]
+//   node tests/docker/http.mjs [--key KEY] [--status N] [--body-has TEXT]... [--body-lacks TEXT]... [--content-has TEXT]... METHOD URL [JSON_BODY]
 // --content-has looks in choices[0].message.content of a chat completion. Prints the body; exits 1
 // (with the reason on stderr) when the status or any expected text differs.
 const args = process.argv.slice(2);
-const options = { status: 200, bodyHas: [], contentHas: [] };
+const options = { status: 200, bodyHas: [], bodyLacks: [], contentHas: [] };
 const rest = [];
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
   if (arg === '--key') options.key = args[++i];
   else if (arg === '--status') options.status = Number(args[++i]);
   else if (arg === '--body-has') options.bodyHas.push(args[++i]);
+  else if (arg === '--body-lacks') options.bodyLacks.push(args[++i]);
   else if (arg === '--content-has') options.contentHas.push(args[++i]);
   else rest.push(arg);
 }
 const [method, url, body] = rest;
 if (!method || !url) {
-  console.error('usage: http.mjs [--key KEY] [--status N] [--body-has TEXT]... [--content-has TEXT]... METHOD URL [JSON_BODY]');
+  console.error('usage: http.mjs [--key KEY] [--status N] [--body-has TEXT]... [--body-lacks TEXT]... [--content-has TEXT]... METHOD URL [JSON_BODY]');
   process.exit(2);
 }
 
@@ -34,6 +35,7 @@ process.stdout.write(`${text}\n`);
 const problems = [];
 if (response.status !== options.status) problems.push(`status ${response.status}, expected ${options.status}`);
 for (const wanted of options.bodyHas) if (!text.includes(wanted)) problems.push(`body lacks ${JSON.stringify(wanted)}`);
+for (const unwanted of options.bodyLacks) if (text.includes(unwanted)) problems.push(`body has ${JSON.stringify(unwanted)}`);
 if (options.contentHas.length > 0) {
   let content;
   try {

@@ -109,6 +109,14 @@ check "start-up log: host and port from the image's HOST/PORT environment" \
 check "runs as uid 1000 (docker exec id -u)" test "$(docker exec "$shim" id -u)" = 1000
 check "PID 1 is node as uid 1000 (/proc/1/status)" \
   bash -c "docker exec '$shim' cat /proc/1/status | grep -qE '^Uid:\s+1000\s+1000' && docker exec '$shim' cat /proc/1/cmdline | tr '\0' ' ' | grep -q '^node /app/dist/cli.js serve'"
+# The mounted config edited on the host, then SIGHUP: get-sum leaves the listing, echo stays.
+pid1=$(docker exec "$shim" cat /proc/1/stat | cut -d' ' -f1)
+sed -i 's/include: \["echo", "get-sum"\]/include: ["echo"]/' "$keys/mcp-model-shim.yaml"
+docker kill -s HUP "$shim" >/dev/null
+check "docker kill -s HUP: the mounted config is reloaded (get-sum gone from /v1/models, echo kept)" \
+  wait_for 10 node tests/docker/http.mjs --key "$KEY" --body-has '"id":"echo"' --body-lacks '"id":"get-sum"' GET "$base/v1/models"
+check "docker kill -s HUP: logged \"config reloaded\", the server kept; the container still runs" \
+  bash -c "docker logs '$shim' 2>&1 | grep -F '\"message\":\"config reloaded\"' | grep -qF '\"kept\":[\"everything\"]' && [ \"\$(docker exec '$shim' cat /proc/1/stat | cut -d' ' -f1)\" = '$pid1' ]"
 check "docker stop: exit code 0 within 2 s" stops_cleanly "$shim"
 
 # --- An upstream stuck before initialize: stopping during start-up is still clean and fast ---------
