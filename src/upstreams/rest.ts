@@ -14,6 +14,7 @@ import {
   type UpstreamError,
 } from './errors.js';
 import { MessageReader, messageLimits, type MessageLimits } from './message-reader.js';
+import { nodeHttpAdapter } from './http-adapter.js';
 import { NOT_SENT_CODES } from './network.js';
 import { markTruncated } from './truncation.js';
 import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth } from './types.js';
@@ -44,8 +45,8 @@ export class RestUpstream implements Upstream {
       validateStatus: () => true,
       // No redirects: an upstream address comes from configuration only.
       maxRedirects: 0,
-      // Without proxy variables axios would still look them up in the environment on every call.
-      ...(proxyVariableSet() ? {} : { proxy: false }),
+      // Our node:http adapter unless a proxy variable is set: then axios's own, which honours it.
+      ...(proxyVariableSet() ? { adapter: 'http' } : { proxy: false, adapter: nodeHttpAdapter }),
     });
     // One flat set of headers: axios deep-merges its per-method defaults into every call otherwise.
     this.http.defaults.headers = { accept: 'application/json, text/plain, */*', ...config.headers, 'content-type': 'application/json' } as never;

@@ -1,0 +1,147 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import axios, { type AxiosAdapter, type AxiosRequestConfig } from 'axios';
+import { writeFileSync } from 'node:fs';
+import { nodeHttpAdapter } from '../../src/upstreams/http-adapter.js';
+import { freePort } from '../helpers/free-port.js';
+import { exited, serveProcess } from '../helpers/serve-process.js';
+
+/** Routes that make each kind of answer and failure the REST upstream meets. */
+function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
+  let body = '';
+  req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+  req.on('end', () => {
+    switch (req.url) {
+      case '/echo':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ method: req.method, body: body ? JSON.parse(body) : null, header: req.headers['x-test'] ?? null }));
+        return;
+      case '/slow':
+        setTimeout(() => res.end('late'), 2000).unref();
+        return;
+      case '/hang':
+        return;
+      case '/reset':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"partial": ');
+        setTimeout(() => req.socket.destroy(), 50);
+        return;
+      case '/big':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ pad: 'x'.repeat(10_000) }));
+        return;
+      case '/tools':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ tools: [{ name: 'echo', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } }] }));
+        return;
+      case '/tools/echo':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ content: [{ type: 'text', text: `echo: ${(JSON.parse(body) as { arguments: { message: string } }).arguments.message}` }] }));
+        return;
+      case '/text':
+        res.setHeader('content-type', 'text/plain');
+        res.end('plain words');
+        return;
+      default:
+        res.statusCode = 503;
+        res.end('{"error": "down"}');
+    }
+  });
+}
+
+/**
+ * What a caller can tell of an outcome: the answer, or the error's class, code, status and
+ * message. The config is the REST upstream's: no redirects, no proxy, bodies as bytes.
+ */
+async function outcome(adapter: AxiosAdapter | 'http', config: AxiosRequestConfig) {
+  try {
+    const res = await axios.request({ ...config, adapter, proxy: false, maxRedirects: 0, responseType: 'arraybuffer' });
+    return { status: res.status, data: Buffer.from(res.data as Buffer).toString(), type: res.headers['content-type'] };
+  } catch (err) {
+    const error = err as { name: string; code?: string; message: string; response?: { status: number } };
+    return { axiosError: axios.isAxiosError(err), name: error.name, code: error.code, message: error.message, isCancel: axios.isCancel(err), status: error.response?.status };
+  }
+}
+
+describe('the node:http axios adapter keeps axios http adapter’s contract', () => {
+  let server: http.Server;
+  let secure: https.Server;
+  let base: string;
+  let secureBase: string;
+  let dir: string;
+  let ca: Buffer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'shim-adapter-'));
+    // A private CA's certificate for 127.0.0.1 (self-signed: it is its own CA).
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+    ca = readFileSync(path.join(dir, 'cert.pem'));
+    server = http.createServer(handler);
+    secure = https.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: ca }, handler);
+    await Promise.all([server, secure].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    secureBase = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    secure.closeAllConnections();
+    await Promise.all([server, secure].map((s) => new Promise((resolve) => s.close(resolve))));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const agent = new http.Agent({ keepAlive: true });
+  const cases: [string, () => AxiosRequestConfig][] = [
+    ['a JSON POST with headers', () => ({ baseURL: base, url: '/echo', method: 'post', data: { arguments: { a: 1 } }, headers: { 'x-test': 'yes' }, httpAgent: agent })],
+    ['a GET', () => ({ baseURL: base, url: '/echo', httpAgent: agent })],
+    ['a body that is not JSON', () => ({ baseURL: base, url: '/text', httpAgent: agent })],
+    ['an error status, validateStatus accepting all', () => ({ baseURL: base, url: '/down', validateStatus: () => true, httpAgent: agent })],
+    ['an error status, axios’s default validateStatus', () => ({ baseURL: base, url: '/down', httpAgent: agent })],
+    ['a timeout', () => ({ baseURL: base, url: '/slow', timeout: 200, httpAgent: agent })],
+    ['a cancel', () => ({ baseURL: base, url: '/hang', signal: AbortSignal.timeout(150), httpAgent: agent })],
+    ['a cancel before sending', () => ({ baseURL: base, url: '/echo', signal: AbortSignal.abort(), httpAgent: agent })],
+    ['a reset mid-body', () => ({ baseURL: base, url: '/reset', httpAgent: agent })],
+    ['a body over maxContentLength', () => ({ baseURL: base, url: '/big', maxContentLength: 1000, httpAgent: agent })],
+    ['HTTPS with a private CA', () => ({ baseURL: secureBase, url: '/echo', method: 'post', data: { b: 2 }, httpsAgent: new https.Agent({ keepAlive: true, ca }) })],
+    ['HTTPS with a CA it does not trust', () => ({ baseURL: secureBase, url: '/echo', httpsAgent: new https.Agent({ keepAlive: true }) })],
+  ];
+
+  test.each(cases)('%s: the same outcome as axios’s http adapter', async (_what, config) => {
+    const ours = await outcome(nodeHttpAdapter, config());
+    const theirs = await outcome('http', config());
+    expect(ours).toEqual(theirs);
+  });
+
+  test('a refused connection: the same outcome, code ECONNREFUSED', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const ours = await outcome(nodeHttpAdapter, { baseURL: closed, url: '/echo' });
+    expect(ours).toEqual(await outcome('http', { baseURL: closed, url: '/echo' }));
+    expect(ours).toMatchObject({ axiosError: true, code: 'ECONNREFUSED' });
+  });
+
+  test('a REST upstream over HTTPS with a private CA answers when NODE_EXTRA_CA_CERTS names the CA', async () => {
+    const config = path.join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { secure: { type: 'rest', url: secureBase } } }));
+    const cli = path.resolve(__dirname, '../../dist/cli.js');
+    const serve = await serveProcess(cli, ['--config', config, '--port', '0'], dir, { NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') });
+    try {
+      const res = await fetch(`${serve.url}/tools/echo/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'over TLS' }] }) });
+      expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('echo: over TLS');
+    } finally {
+      serve.child.kill('SIGTERM');
+      await exited(serve.child);
+    }
+  });
+
+  test('the outcomes themselves are the ones the REST upstream maps', async () => {
+    expect(await outcome(nodeHttpAdapter, cases[5]![1]())).toMatchObject({ code: 'ECONNABORTED', message: 'timeout of 200ms exceeded' });
+    expect(await outcome(nodeHttpAdapter, cases[6]![1]())).toMatchObject({ name: 'CanceledError', isCancel: true });
+    expect(await outcome(nodeHttpAdapter, cases[9]![1]())).toMatchObject({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength size of 1000 exceeded' });
+    expect(await outcome(nodeHttpAdapter, cases[10]![1]())).toMatchObject({ status: 200, data: '{"method":"POST","body":{"b":2},"header":null}' });
+  });
+});
