@@ -273,6 +273,7 @@ function report(results) {
     ['added p99 at c=1 ≤ 2 ms', shim1.p99 - direct1.p99 <= 2, `${(shim1.p99 - direct1.p99).toFixed(3)} ms`],
     ['CPU per call at c=64, REST ≤ 600 µs', shim64.cpuUsPerRequest <= 600, `${Math.round(shim64.cpuUsPerRequest)} µs`],
     ['CPU per call at c=64, stdio ≤ 250 µs', stdio64.cpuUsPerRequest <= 250, `${Math.round(stdio64.cpuUsPerRequest)} µs`],
+    ['CPU per call at c=64, REST ≤ 2 × stdio', shim64.cpuUsPerRequest <= 2 * stdio64.cpuUsPerRequest, `${(shim64.cpuUsPerRequest / stdio64.cpuUsPerRequest).toFixed(2)} ×`],
     ['req/s at c=64 ≥ 0.4 × bare proxy (REST)', shim64.rps >= 0.4 * proxy64.rps, `${(shim64.rps / proxy64.rps).toFixed(2)} ×`],
     mcpo64
       ? ['stdio req/s at c=64 ≥ 4 × mcpo', stdio64.rps >= 4 * mcpo64.rps, `${(stdio64.rps / mcpo64.rps).toFixed(2)} ×`]

@@ -48,6 +48,8 @@ describe('a config reload seen through the real LiteLLM', () => {
 
   const ids = async () => (await openai.models.list()).data.map((model) => model.id);
 
+  // LiteLLM's own /v1/models keeps the wildcard's listing (see docs/litellm.md): the new tool is
+  // callable through the wildcard at once, and listed there only once that cache expires.
   test('calls of an unchanged tool through LiteLLM all answer during a reload; the new tool answers through the wildcard at once', async () => {
     expect(await ids()).not.toContain('shim/add');
     let stop = false;
@@ -59,23 +61,18 @@ describe('a config reload seen through the real LiteLLM', () => {
       }
     })();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await eventually(() => statuses.length >= 3, 30_000);
       writeFileSync(file, JSON.stringify(config(['echo', 'add'])));
+      const reloadedAt = statuses.length;
       expect((await shim.reload()).upstreams.kept).toEqual(['db']);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await eventually(() => statuses.length >= reloadedAt + 5, 30_000);
     } finally {
       stop = true;
       await calls;
     }
-    expect(statuses.length).toBeGreaterThan(3);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     const sum = await openai.chat.completions.create({ model: 'shim/add', messages: [{ role: 'user', content: '{"a": 2, "b": 3}' }] });
     expect(sum.choices[0]!.message.content).toContain('5');
   }, 60_000);
 
-  // LiteLLM 1.109.0 keeps a wildcard's model listing for 300 s (AvailableModelsCache in
-  // litellm/utils.py, not configurable): the listing it took at start-up must expire first.
-  test("LiteLLM's /v1/models lists the new tool once its own listing cache expires", async () => {
-    await eventually(async () => (await ids()).includes('shim/add'), 330_000);
-  }, 340_000);
 });
