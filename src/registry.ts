@@ -126,7 +126,7 @@ export class ToolRegistry implements ToolView {
     for (const [name, server] of next) {
       const old = this.sources.get(name);
       if (old?.reach === reachOf(server)) {
-        this.sources.set(name, this.exposing(old, server));
+        this.exposing(old, server);
         changes.kept.push(name);
         continue;
       }
@@ -213,18 +213,17 @@ export class ToolRegistry implements ToolView {
     };
   }
 
-  /** `old` exposing what `server` now says, over the same upstream; its tools are rebuilt from the last list. */
-  private exposing(old: Source, server: ServerConfig): Source {
+  /**
+   * Makes `source` expose what `server` now says, over the same upstream; its tools are rebuilt
+   * from the last list. Changed in place, so that a list being read for it lands in it.
+   */
+  private exposing(source: Source, server: ServerConfig): void {
     const maxConcurrent = server.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
     const maxQueued = server.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS;
-    const source: Source = {
-      ...old,
-      ...exposure(server),
-      // Calls queued on the old limiter finish there; new calls use the new bounds.
-      limiter: old.limiter.hasBounds(maxConcurrent, maxQueued) ? old.limiter : new CallLimiter(old.upstream.name, maxConcurrent, maxQueued),
-    };
+    Object.assign(source, exposure(server));
+    // Calls queued on the old limiter finish there; new calls use the new bounds.
+    if (!source.limiter.hasBounds(maxConcurrent, maxQueued)) source.limiter = new CallLimiter(source.upstream.name, maxConcurrent, maxQueued);
     if (source.all) this.build(source, source.all.filter((definition) => source.allows(definition.name) && source.readOnlyAllows(definition)));
-    return source;
   }
 
   private async load(source: Source, graceMs: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -15,8 +15,8 @@ const SETTLE_MS = 300;
  */
 export function watchConfig(file: string, changed: () => Promise<unknown>): FSWatcher {
   const digest = (text: string) => createHash('sha256').update(text).digest('hex');
-  let last: string | undefined;
-  void readFile(file, 'utf8').then((text) => (last ??= digest(text)), () => undefined);
+  // Read now, not later: an edit made while the first read was pending would pass for the start.
+  let last = digest(readFileSync(file, 'utf8'));
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
   const check = () => {

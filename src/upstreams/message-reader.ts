@@ -80,3 +80,14 @@ export class MessageReader {
     return cut.cut ? { kind: 'json', json: cut.json, cutFrom: size } : { kind: 'json', json: cut.json };
   }
 }
+
+/**
+ * A whole body already read (a REST answer, refused by axios past `maxMessageBytes`), cut as a
+ * message would be, anywhere in it: the whole body is the tool's result.
+ */
+export function cutBody(body: Buffer, limits: MessageLimits): { json: string; cutFrom?: number } {
+  const reader = new MessageReader({ ...limits, maxMessageBytes: Infinity }, 'anywhere');
+  reader.push(body);
+  const read = reader.finish();
+  return read.kind === 'json' ? read : { json: '' };
+}

@@ -13,7 +13,7 @@ import {
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
-import { MessageReader, messageLimits, type MessageLimits } from './message-reader.js';
+import { cutBody, messageLimits, type MessageLimits } from './message-reader.js';
 import { nodeHttpAdapter } from './http-adapter.js';
 import { NOT_SENT_CODES } from './network.js';
 import { markTruncated } from './truncation.js';
@@ -135,16 +135,11 @@ export class RestUpstream implements Upstream {
  * is then its size; anything else is read whole.
  */
 export function readBody(body: Buffer, limits?: MessageLimits): { data: unknown; cutFrom?: number } {
-  // maxContentLength has refused bodies over maxMessageBytes already.
-  const reader = limits && new MessageReader({ ...limits, maxMessageBytes: Infinity }, 'anywhere');
-  reader?.push(body);
-  const read = reader?.finish() ?? { kind: 'json', json: body.toString('utf8') };
-  const cutFrom = read.kind === 'json' ? read.cutFrom : undefined;
-  const text = read.kind === 'json' ? read.json : '';
+  const { json, cutFrom } = limits ? cutBody(body, limits) : { json: body.toString('utf8'), cutFrom: undefined };
   try {
-    return { data: JSON.parse(text), cutFrom };
+    return { data: JSON.parse(json), cutFrom };
   } catch {
-    if (cutFrom === undefined || !limits) return { data: text };
+    if (cutFrom === undefined || !limits) return { data: json };
     // Not JSON, and larger than an answer can use: its head, as text.
     return { data: body.subarray(0, limits.maxResultBytes).toString('utf8'), cutFrom: body.length };
   }

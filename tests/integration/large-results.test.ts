@@ -10,8 +10,10 @@ import { clientForTool, startTestShim } from '../helpers/shim.js';
 const BULK_SERVER = path.join(__dirname, '..', 'fixtures', 'bulk-mcp-server.mjs');
 const MIB = 1024 * 1024;
 
-/** The bulk fixture over HTTP (`--http` or `--rest`), on a port it picks and prints. */
-async function startBulkServer(mode: '--http' | '--sse' | '--rest'): Promise<{ url: string; child: ChildProcess }> {
+type Mode = '--http' | '--sse' | '--rest';
+
+/** The bulk fixture over HTTP (`--http`, `--sse` or `--rest`), on a port it picks and prints. */
+async function startBulkServer(mode: Mode): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [BULK_SERVER, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
@@ -29,36 +31,18 @@ async function answer(shim: RunningShim, tool: string, content: string, openai =
 
 const NOTE = /\n\n\[… result truncated to 1048576 of its (\d+) bytes \(maxResultBytes\)\]$/;
 
+/** The bulk fixture over HTTP in `mode`, as the config entry `entry` reaches it. */
+const overHttp = (mode: Mode, entry: (url: string) => ServerConfig) => async () => {
+  const server = await startBulkServer(mode);
+  return { entry: entry(server.url), stop: () => server.child.kill() };
+};
+
 describe.each([
   ['stdio', async () => ({ entry: { command: process.execPath, args: [BULK_SERVER] } as ServerConfig, stop: () => undefined })],
-  [
-    'streamable HTTP',
-    async () => {
-      const server = await startBulkServer('--http');
-      return { entry: { type: 'streamable-http', url: `${server.url}/mcp` } as ServerConfig, stop: () => server.child.kill() };
-    },
-  ],
-  [
-    'streamable HTTP, JSON answers',
-    async () => {
-      const server = await startBulkServer('--http');
-      return { entry: { type: 'streamable-http', url: `${server.url}/mcp?json=1` } as ServerConfig, stop: () => server.child.kill() };
-    },
-  ],
-  [
-    'SSE',
-    async () => {
-      const server = await startBulkServer('--sse');
-      return { entry: { type: 'sse', url: `${server.url}/sse` } as ServerConfig, stop: () => server.child.kill() };
-    },
-  ],
-  [
-    'REST',
-    async () => {
-      const server = await startBulkServer('--rest');
-      return { entry: { type: 'rest', url: server.url } as ServerConfig, stop: () => server.child.kill() };
-    },
-  ],
+  ['streamable HTTP', overHttp('--http', (url) => ({ type: 'streamable-http', url: `${url}/mcp` }))],
+  ['streamable HTTP, JSON answers', overHttp('--http', (url) => ({ type: 'streamable-http', url: `${url}/mcp?json=1` }))],
+  ['SSE', overHttp('--sse', (url) => ({ type: 'sse', url: `${url}/sse` }))],
+  ['REST', overHttp('--rest', (url) => ({ type: 'rest', url }))],
 ])('a large answer over %s', (_kind, startServer) => {
   let shim: RunningShim;
   let limited: RunningShim;
