@@ -3,12 +3,17 @@
 // One process runs every variant against the REST echo upstream at c=64, in interleaved rounds,
 // and prints the median CPU per call of each (this process only; the upstream runs apart).
 //   axios-default   axios.create with only the shim's options (deep-merged defaults, proxy lookup per call)
-//   axios-shim      as src/upstreams/rest.ts sets it up now (flat headers, no proxy lookup)
+//   axios-shim      flat headers, no proxy lookup, axios's own http adapter
+//   axios-adapter   as src/upstreams/rest.ts sets it up now: that, over our node:http adapter (dist/)
+//   axios-lean      the same with the request and response transforms reduced to JSON.stringify / none
 //   node-http       http.request on a keep-alive agent, body and answer as JSON
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
+import path from 'node:path';
 import axios from 'axios';
-import { median, startNodeHelper, stop } from '../lib.mjs';
+import { median, ROOT, startNodeHelper, stop } from '../lib.mjs';
+
+const { nodeHttpAdapter } = await import(path.join(ROOT, 'dist/upstreams/http-adapter.js'));
 
 const ROUNDS = Number(process.env.ROUNDS ?? 12);
 const CALLS = 10_000;
@@ -17,10 +22,11 @@ const BODY = { arguments: { message: 'hello' } };
 const upstream = await startNodeHelper('rest-echo.mjs', [], 'REST upstream');
 const options = () => ({ baseURL: upstream.url, httpAgent: new http.Agent({ keepAlive: true }), validateStatus: () => true, maxRedirects: 0 });
 
-function viaAxios(flat) {
-  const client = axios.create({ ...options(), ...(flat ? { proxy: false } : { headers: { 'content-type': 'application/json' } }) });
+function viaAxios(flat, extra = {}) {
+  const client = axios.create({ ...options(), ...(flat ? { proxy: false } : { headers: { 'content-type': 'application/json' } }), ...extra });
   if (flat) client.defaults.headers = { accept: 'application/json, text/plain, */*', 'content-type': 'application/json' };
-  return () => client.post('/tools/echo', BODY, { timeout: 30_000 });
+  const decode = extra.responseType === 'arraybuffer' ? (answer) => ({ ...answer, data: JSON.parse(answer.data.toString()) }) : (answer) => answer;
+  return () => client.post('/tools/echo', BODY, { timeout: 30_000 }).then(decode);
 }
 
 function viaNodeHttp() {
@@ -40,7 +46,14 @@ function viaNodeHttp() {
     });
 }
 
-const variants = { 'axios-default': viaAxios(false), 'axios-shim': viaAxios(true), 'node-http': viaNodeHttp() };
+const adapter = { adapter: nodeHttpAdapter, responseType: 'arraybuffer' };
+const variants = {
+  'axios-default': viaAxios(false),
+  'axios-shim': viaAxios(true),
+  'axios-adapter': viaAxios(true, adapter),
+  'axios-lean': viaAxios(true, { ...adapter, transformRequest: [(data) => JSON.stringify(data)], transformResponse: [] }),
+  'node-http': viaNodeHttp(),
+};
 
 async function run(call, n) {
   let next = 0;

@@ -17,8 +17,8 @@ import { AxiosError, AxiosHeaders, CanceledError, type AxiosAdapter, type AxiosR
  */
 export const nodeHttpAdapter: AxiosAdapter = (config) =>
   new Promise<AxiosResponse>((resolve, reject) => {
-    const url = new URL(`${config.baseURL ?? ''}${config.url ?? ''}`);
-    const secure = url.protocol === 'https:';
+    const { secure, hostname, port, pathPrefix, auth } = origin(config.baseURL ?? '');
+    const path = `${pathPrefix}${config.url ?? ''}`;
     const body = config.data as string | Buffer | undefined;
     const headers = (config.headers as InstanceType<typeof AxiosHeaders>).toJSON() as Record<string, string>;
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
@@ -35,7 +35,8 @@ export const nodeHttpAdapter: AxiosAdapter = (config) =>
     };
     const cancel = () => fail(new CanceledError(undefined, config, req));
 
-    const req = (secure ? https : http).request(url, { method: (config.method ?? 'get').toUpperCase(), headers, agent }, (res) => {
+    const options = { hostname, port, path, auth, method: (config.method ?? 'get').toUpperCase(), headers, agent };
+    const req = (secure ? https : http).request(options, (res) => {
       // As axios does, errors after the headers carry the response (status and headers, no data).
       const response: AxiosResponse = {
         data: undefined,
@@ -76,6 +77,31 @@ export const nodeHttpAdapter: AxiosAdapter = (config) =>
     }
     req.end(body);
   });
+
+interface Origin {
+  secure: boolean;
+  hostname: string;
+  port: string;
+  pathPrefix: string;
+  /** `user:password` from the URL, sent as Basic authorization (as axios does). */
+  auth?: string;
+}
+
+/** Parsed base URLs: an upstream has one, and parsing it on every call showed in the profile. */
+const origins = new Map<string, Origin>();
+
+function origin(baseURL: string): Origin {
+  let parsed = origins.get(baseURL);
+  if (!parsed) {
+    const url = new URL(baseURL);
+    const secure = url.protocol === 'https:';
+    // IPv6 literals come bracketed in a URL and bare in a socket address.
+    const auth = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
+    parsed = { secure, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (secure ? '443' : '80'), pathPrefix: url.pathname.replace(/\/$/, ''), auth };
+    origins.set(baseURL, parsed);
+  }
+  return parsed;
+}
 
 /** axios's own rule (lib/core/settle.js): `validateStatus` decides, and a refusal is an AxiosError with the response. */
 function settle(resolve: (response: AxiosResponse) => void, reject: (error: Error) => void, response: AxiosResponse): void {
