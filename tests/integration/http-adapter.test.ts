@@ -19,7 +19,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
     switch (req.url) {
       case '/echo':
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ method: req.method, body: body ? JSON.parse(body) : null, header: req.headers['x-test'] ?? null }));
+        res.end(JSON.stringify({ method: req.method, body: body ? JSON.parse(body) : null, header: req.headers['x-test'] ?? null, auth: req.headers.authorization ?? null }));
         return;
       case '/slow':
         setTimeout(() => res.end('late'), 2000).unref();
@@ -99,6 +99,7 @@ describe('the node:http axios adapter keeps axios http adapter’s contract', ()
   const cases: [string, () => AxiosRequestConfig][] = [
     ['a JSON POST with headers', () => ({ baseURL: base, url: '/echo', method: 'post', data: { arguments: { a: 1 } }, headers: { 'x-test': 'yes' }, httpAgent: agent })],
     ['a GET', () => ({ baseURL: base, url: '/echo', httpAgent: agent })],
+    ['credentials in the base URL', () => ({ baseURL: base.replace('http://', 'http://user:p%40ss@'), url: '/echo', httpAgent: agent })],
     ['a body that is not JSON', () => ({ baseURL: base, url: '/text', httpAgent: agent })],
     ['an error status, validateStatus accepting all', () => ({ baseURL: base, url: '/down', validateStatus: () => true, httpAgent: agent })],
     ['an error status, axios’s default validateStatus', () => ({ baseURL: base, url: '/down', httpAgent: agent })],
@@ -139,9 +140,11 @@ describe('the node:http axios adapter keeps axios http adapter’s contract', ()
   });
 
   test('the outcomes themselves are the ones the REST upstream maps', async () => {
-    expect(await outcome(nodeHttpAdapter, cases[5]![1]())).toMatchObject({ code: 'ECONNABORTED', message: 'timeout of 200ms exceeded' });
-    expect(await outcome(nodeHttpAdapter, cases[6]![1]())).toMatchObject({ name: 'CanceledError', isCancel: true });
-    expect(await outcome(nodeHttpAdapter, cases[9]![1]())).toMatchObject({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength size of 1000 exceeded' });
-    expect(await outcome(nodeHttpAdapter, cases[10]![1]())).toMatchObject({ status: 200, data: '{"method":"POST","body":{"b":2},"header":null}' });
+    const config = (name: string) => cases.find(([what]) => what === name)![1]();
+    expect(await outcome(nodeHttpAdapter, config('a timeout'))).toMatchObject({ code: 'ECONNABORTED', message: 'timeout of 200ms exceeded' });
+    expect(await outcome(nodeHttpAdapter, config('a cancel'))).toMatchObject({ name: 'CanceledError', isCancel: true });
+    expect(await outcome(nodeHttpAdapter, config('a body over maxContentLength'))).toMatchObject({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength size of 1000 exceeded' });
+    expect(await outcome(nodeHttpAdapter, config('HTTPS with a private CA'))).toMatchObject({ status: 200, data: '{"method":"POST","body":{"b":2},"header":null,"auth":null}' });
+    expect(await outcome(nodeHttpAdapter, config('credentials in the base URL'))).toMatchObject({ data: expect.stringContaining(`"auth":"Basic ${Buffer.from('user:p@ss').toString('base64')}"`) });
   });
 });
