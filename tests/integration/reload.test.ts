@@ -200,12 +200,21 @@ describe('reload triggers of `serve`', () => {
 
   const toolIds = async () => ((await (await fetch(`${serve.url}/v1/models`)).json()) as { data: { id: string }[] }).data.map((model) => model.id);
 
-  test('SIGHUP reloads; a broken file is logged at error and changes nothing', async () => {
-    writeFileSync(file, '{ broken');
+  const refusals = (reason: RegExp) =>
+    serve.logs().split('\n').filter((line) => line.includes('"message":"config reload refused; the running config stays"') && line.includes('"level":"error"') && reason.test(line)).length;
+
+  test.each([
+    ['a schema error', () => JSON.stringify(config({ bad: stdio({ bogus: true }) })), /unknown key \\"bogus\\"/],
+    ['a file that is not YAML', () => '{ broken', /not valid YAML or JSON/],
+    ['an unset variable', () => JSON.stringify(config({ bad: stdio({ env: { TOKEN: '${NO_SUCH_VARIABLE_FOR_THE_SHIM}' } }) })), /NO_SUCH_VARIABLE_FOR_THE_SHIM/],
+  ])('%s is refused by --watch and by SIGHUP, logged at error, and changes nothing', async (_what, broken, reason) => {
+    writeFileSync(file, broken());
+    // --watch sees the edit first, then SIGHUP asks again.
+    await eventually(() => refusals(reason) === 1, 3000);
     serve.child.kill('SIGHUP');
-    await eventually(() => serve.logs().includes('"message":"config reload refused; the running config stays"'), 5000);
-    expect(serve.logs()).toMatch(/"level":"error".*not valid YAML or JSON|not valid YAML or JSON.*"level":"error"/);
+    await eventually(() => refusals(reason) === 2, 3000);
     expect(await toolIds()).toContain('echo');
+    expect(await toolIds()).not.toContain('bad_echo');
     writeFileSync(file, JSON.stringify(config({ second: stdio({ prefix: 'second_' }) })));
     serve.child.kill('SIGHUP');
     await eventually(async () => (await toolIds()).includes('second_echo'), 5000);
