@@ -69,6 +69,8 @@ export class JsonCutter {
   private readonly stack: Frame[] = [];
   /** Depth of the frame whose elements are skipped, or -1: nothing inside it is kept. */
   private skipDepth = -1;
+  /** Containers open inside the skipped elements (counted, not stacked: nothing in them matters). */
+  private skipNested = 0;
   private state = State.Value;
   private stringIsKey = false;
   private stringBytes = 0;
@@ -110,7 +112,7 @@ export class JsonCutter {
           i = this.inScalar(buf, i, end);
           break;
         default:
-          i = this.structural(buf, i);
+          i = this.skipDepth === -1 ? this.structural(buf, i) : this.skipped(buf, i, end);
       }
     }
     this.flush(buf, end);
@@ -171,6 +173,8 @@ export class JsonCutter {
         if (frame?.array && frame.empty) {
           if (b === CLOSE_ARRAY) return this.close(i);
           this.elementStarts(buf, i, frame);
+          // Out of budget: this element is read as a skipped one.
+          if (this.skipDepth !== -1) return i;
         }
         this.valueStarts(b);
         return i + 1;
@@ -250,6 +254,30 @@ export class JsonCutter {
     }
     this.state = this.stack.length === 0 ? State.Done : State.After;
     return i + 1;
+  }
+
+  /**
+   * Between skipped elements only strings and brackets matter, until the skipping frame's own
+   * closing bracket: a tight loop, since most of a large structured result is skipped.
+   */
+  private skipped(buf: Buffer, i: number, end: number): number {
+    for (; i < end; i += 1) {
+      const b = buf[i]!;
+      if (b === QUOTE) {
+        // Read as a key: nothing kept, nothing captured.
+        this.stringIsKey = true;
+        this.keyBytes = undefined;
+        this.startString();
+        return i + 1;
+      }
+      if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+        this.skipNested += 1;
+      } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+        if (this.skipNested === 0) return this.close(i);
+        this.skipNested -= 1;
+      }
+    }
+    return end;
   }
 
   /** Inside a string: up to its closing quote, cutting it at `maxStringBytes` when kept. */
