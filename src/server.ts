@@ -12,9 +12,10 @@ import { log } from './log.js';
 import { ShimMetrics } from './metrics.js';
 import { ToolRegistry } from './registry.js';
 import { secretsOf, useSecrets } from './secrets.js';
+import { createStore } from './state/index.js';
 import { loadTracing } from './tracing/index.js';
 
-export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes'> {
+export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes' | 'store'> {
   host: string;
   port: number;
   /** Listen beyond loopback without API keys (`--allow-unauthenticated`). */
@@ -71,17 +72,19 @@ export async function startShim(
   }
   const { apiKeys, maxBodyBytes } = config.server;
   const llm = config.llm ? createLlm(config.llm) : undefined;
+  const store = await createStore(config.state, metrics);
+  metrics?.watchStore(store);
   const agents = agentsFromConfig(config.agents);
   for (const name of agents.keys()) {
     const shadowed = registry.get(name);
     if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
   }
-  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents });
+  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, store });
   const server = createHttpServer(app);
   try {
     await listen(server, port, host);
   } catch (err) {
-    await registry.close();
+    await Promise.all([registry.close(), store.close()]);
     throw err;
   }
   answerClientErrors(server);
@@ -97,7 +100,7 @@ export async function startShim(
       const grace = setTimeout(() => server.closeAllConnections(), graceMs);
       await drained;
       clearTimeout(grace);
-      await registry.close();
+      await Promise.all([registry.close(), store.close()]);
       // The last spans, but never a hang: a collector that does not answer gets a second.
       if (tracing) await Promise.race([tracing.flush().catch(() => undefined), delay(1000)]);
     },

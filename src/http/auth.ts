@@ -14,6 +14,8 @@ export interface Caller {
   allows: (tool: string) => boolean;
   /** The key has a `tools` allow-list: it sees only some tools. */
   restricted: boolean;
+  /** Whose records (stored responses) are its own: a digest of the key, the same on every replica and after a reorder of the keys. */
+  owner: string;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -21,7 +23,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 function toKeys(configs: ApiKeyConfig[]): Key[] {
   return configs.map((config, i) => {
     const { key, name = `key${i + 1}`, tools } = typeof config === 'string' ? { key: config } : config;
-    return { name, digest: sha256(key), allows: tools ? globMatcher(tools) : () => true, restricted: tools !== undefined };
+    const digest = sha256(key);
+    const owner = createHash('sha256').update('mcp-model-shim owner\0').update(digest).digest('hex').slice(0, 32);
+    return { name, digest, allows: tools ? globMatcher(tools) : () => true, restricted: tools !== undefined, owner };
   });
 }
 
@@ -62,7 +66,7 @@ export function authenticate(configs: ApiKeyConfig[] | undefined): RequestHandle
       });
       return;
     }
-    res.locals.caller = { name: key.name, allows: key.allows, restricted: key.restricted } satisfies Caller;
+    res.locals.caller = { name: key.name, allows: key.allows, restricted: key.restricted, owner: key.owner } satisfies Caller;
     next();
   };
 }
@@ -70,6 +74,14 @@ export function authenticate(configs: ApiKeyConfig[] | undefined): RequestHandle
 /** Whether this request's key may use the model `name`, a tool or an agent (without keys, any). */
 export function callerAllows(res: Response, name: string): boolean {
   return (res.locals.caller as Caller | undefined)?.allows(name) ?? true;
+}
+
+/** Without keys there is one caller: everybody. */
+const ANYONE = 'anyone';
+
+/** The owner of the records this request stores and may read. */
+export function ownerOf(res: Response): string {
+  return (res.locals.caller as Caller | undefined)?.owner ?? ANYONE;
 }
 
 /** The tools this request may see: all of them, or its key's allow-list. */

@@ -169,13 +169,6 @@ describe('agent models', () => {
       { role: 'user', content: 'hello' },
     ]);
   });
-
-  test('previous_response_id is refused with what to send instead: the earlier turns are not stored', async () => {
-    const call = client.responses.create({ model: 'analyst', input: 'and the second one?', previous_response_id: 'resp_abc' });
-    await expect(call).rejects.toMatchObject({ status: 400, code: 'response_not_stored', param: 'previous_response_id' });
-    await expect(call).rejects.toThrow(/Send the whole conversation in "input"/);
-    expect(llm.requests).toEqual([]);
-  });
 });
 
 describe('agent models and the caller', () => {
