@@ -5,54 +5,70 @@ import type { RecordKind, StateStore, StoreBounds } from './store.js';
 
 /**
  * Every key in one hash slot (`{…}`), so the scripts touch only keys of one node. The index is a
- * sorted set of `<bytes>|<record key>` scored by expiry time: one TTL for all, so it is also age
- * order; `bytes` is the sum of the values' sizes.
+ * sorted set of record keys scored by a counter, so its front is the oldest; `sizes` holds each
+ * record's bytes and `bytes` their sum.
  */
 const PREFIX = 'mcp-model-shim:{state}:';
-const INDEX = `${PREFIX}index`;
-const TOTAL = `${PREFIX}bytes`;
+const BOOKKEEPING = ['index', 'sizes', 'bytes', 'sequence'].map((name) => PREFIX + name);
 
 /**
- * Stores a record and evicts the oldest past the bounds, atomically, on Redis's clock (replicas'
- * clocks may differ). Records Redis expired by their TTL leave the index and the byte count first.
+ * Shared by the scripts: `forget` takes a record out of the bookkeeping; `sweep` forgets the records
+ * Redis has expired, which are at the front of the index (one TTL for all).
  */
-const PUT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local record, index, total = KEYS[1], KEYS[2], KEYS[3]
-local value, ttl, maxEntries, maxBytes = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', now)) do
-  redis.call('DECRBY', total, tonumber(string.match(member, '^(%d+)|')))
+const COMMON = `
+local index, sizes, total, sequence = KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local function forget(key)
+  local size = tonumber(redis.call('HGET', sizes, key) or '0')
+  redis.call('HDEL', sizes, key)
+  redis.call('ZREM', index, key)
+  return redis.call('DECRBY', total, size)
 end
-redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
-local old = redis.call('STRLEN', record)
-if old > 0 and redis.call('ZREM', index, old .. '|' .. record) == 1 then redis.call('DECRBY', total, old) end
+local function sweep()
+  while true do
+    local front = redis.call('ZRANGE', index, 0, 0)[1]
+    if not front or redis.call('EXISTS', front) == 1 then return end
+    forget(front)
+  end
+end
+`;
+
+/** Stores a record, then evicts the oldest past the bounds, atomically: replicas share the bounds. */
+const PUT = `${COMMON}
+local record, value, ttl, maxEntries, maxBytes = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+sweep()
+if redis.call('ZSCORE', index, record) then forget(record) end
 redis.call('SET', record, value, 'PX', ttl)
-redis.call('ZADD', index, now + ttl, #value .. '|' .. record)
+redis.call('ZADD', index, redis.call('INCR', sequence), record)
+redis.call('HSET', sizes, record, #value)
 local bytes = redis.call('INCRBY', total, #value)
 local evicted = 0
 while redis.call('ZCARD', index) > maxEntries or bytes > maxBytes do
-  local member = redis.call('ZPOPMIN', index)[1]
-  local size = string.match(member, '^(%d+)|')
-  redis.call('DEL', string.sub(member, #size + 2))
-  bytes = redis.call('DECRBY', total, tonumber(size))
+  local oldest = redis.call('ZRANGE', index, 0, 0)[1]
+  redis.call('DEL', oldest)
+  bytes = forget(oldest)
   evicted = evicted + 1
 end
 return evicted
 `;
 
-const DELETE = `
-local record, index, total = KEYS[1], KEYS[2], KEYS[3]
-local size = redis.call('STRLEN', record)
-if size == 0 then return 0 end
-redis.call('DEL', record)
-if redis.call('ZREM', index, size .. '|' .. record) == 1 then redis.call('DECRBY', total, size) end
-return 1
+const DELETE = `${COMMON}
+local record = KEYS[1]
+if not redis.call('ZSCORE', index, record) then return 0 end
+local live = redis.call('DEL', record)
+forget(record)
+return live
 `;
 
+const COUNT = `${COMMON}
+sweep()
+return redis.call('ZCARD', index)
+`;
+
+type Keys = [record: string, index: string, sizes: string, bytes: string, sequence: string];
 type Scripted = Redis & {
-  statePut(record: string, index: string, total: string, value: string, ttlMs: number, maxEntries: number, maxBytes: number): Promise<number>;
-  stateDelete(record: string, index: string, total: string): Promise<number>;
+  statePut(...args: [...Keys, value: string, ttlMs: number, maxEntries: number, maxBytes: number]): Promise<number>;
+  stateDelete(...keys: Keys): Promise<number>;
+  stateCount(...keys: Keys): Promise<number>;
 };
 
 /** How long a command may wait for Redis; then the request needing it fails (503), it does not hang. */
@@ -70,9 +86,12 @@ export class RedisStore implements StateStore {
   ) {}
 
   static async connect(url: string, bounds: StoreBounds): Promise<RedisStore> {
-    const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: COMMAND_TIMEOUT_MS }) as Scripted;
-    redis.defineCommand('statePut', { numberOfKeys: 3, lua: PUT });
-    redis.defineCommand('stateDelete', { numberOfKeys: 3, lua: DELETE });
+    // A connection that is down is dropped at once on close: shutdown does not wait for it.
+    const options = { maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: COMMAND_TIMEOUT_MS, disconnectTimeout: 100 };
+    const redis = new Redis(url, options) as Scripted;
+    redis.defineCommand('statePut', { numberOfKeys: 5, lua: PUT });
+    redis.defineCommand('stateDelete', { numberOfKeys: 5, lua: DELETE });
+    redis.defineCommand('stateCount', { numberOfKeys: 5, lua: COUNT });
     // One line per outage, not one per reconnection attempt.
     let down = false;
     redis.on('ready', () => {
@@ -96,23 +115,26 @@ export class RedisStore implements StateStore {
 
   put(kind: RecordKind, owner: string, id: string, value: string): Promise<number> {
     const { ttlSeconds, maxEntries, maxBytes } = this.bounds;
-    return this.command(() => this.redis.statePut(keyOf(kind, owner, id), INDEX, TOTAL, value, ttlSeconds * 1000, maxEntries, maxBytes));
+    return this.command(() => this.redis.statePut(...keys(kind, owner, id), value, ttlSeconds * 1000, maxEntries, maxBytes));
   }
 
   async get(kind: RecordKind, owner: string, id: string): Promise<string | undefined> {
-    return (await this.command(() => this.redis.get(keyOf(kind, owner, id)))) ?? undefined;
+    return (await this.command(() => this.redis.get(keys(kind, owner, id)[0]))) ?? undefined;
   }
 
   async delete(kind: RecordKind, owner: string, id: string): Promise<boolean> {
-    return (await this.command(() => this.redis.stateDelete(keyOf(kind, owner, id), INDEX, TOTAL))) === 1;
+    return (await this.command(() => this.redis.stateDelete(...keys(kind, owner, id)))) === 1;
   }
 
   count(): Promise<number> {
-    return this.command(() => this.redis.zcount(INDEX, `(${Date.now()}`, '+inf'));
+    // The record key is not used; the scripts all take the same keys.
+    return this.command(() => this.redis.stateCount(...keys('response', '', '')));
   }
 
+  /** A clean QUIT when connected; otherwise no more reconnection attempts. */
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   private async command<T>(run: () => Promise<T>): Promise<T> {
@@ -124,6 +146,7 @@ export class RedisStore implements StateStore {
   }
 }
 
-function keyOf(kind: RecordKind, owner: string, id: string): string {
-  return `${PREFIX}${kind}:${owner}:${id}`;
+/** A record's key, then the bookkeeping's. */
+function keys(kind: RecordKind, owner: string, id: string): Keys {
+  return [`${PREFIX}${kind}:${owner}:${id}`, ...BOOKKEEPING] as Keys;
 }

@@ -4,6 +4,7 @@ import type { ShimConfig } from '../../src/config/types.js';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { stdioTestServer } from '../helpers/shim.js';
 
 type Message = { role: string; content: string | null; tool_call_id?: string; tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
@@ -224,5 +225,49 @@ describe('the LLM failing before any tool ran', () => {
     llm.reply({ toolCalls: [{ name: 'add', arguments: { a: 1, b: 2 } }] }, { status: 503, message: 'No deployments available' });
     const err = await client.responses.create({ model: 'writer', input: 'add' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 424, message: expect.stringContaining('after the agent ran a tool that may change data') });
+  });
+});
+
+describe('stored responses in Redis', () => {
+  let llm: ScriptedLlm;
+  let redis: RedisServer;
+  let shim: RunningShim;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    llm = await startScriptedLlm();
+    redis = await startRedis();
+    shim = await startShim(
+      {
+        server: { host: '127.0.0.1', port: 0 },
+        mcpServers: { db: stdioTestServer() },
+        llm: { baseUrl: llm.baseUrl, model: 'gpt-test' },
+        agents: { analyst: { tools: ['pg_*'] } },
+        state: { redisUrl: redis.url },
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    client = new OpenAI({ baseURL: `${shim.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await shim?.close();
+    await redis?.stop();
+    await llm?.close();
+  });
+
+  test('a conversation continues from Redis; with Redis gone, continuing is a retry-safe 503 and a new answer still comes, saying it was not stored', async () => {
+    llm.reply({ text: 'First.' }, { text: 'Second.' });
+    const first = await client.responses.create({ model: 'analyst', input: 'one' });
+    const second = await client.responses.create({ model: 'analyst', input: 'two', previous_response_id: first.id });
+    expect(second.output_text).toBe('Second.');
+    expect((llm.requests[1] as unknown as Asked).messages.map((message) => message.content)).toEqual(['one', 'First.', 'two']);
+
+    await redis.stop();
+    const err = await client.responses.create({ model: 'analyst', input: 'three', previous_response_id: second.id }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, code: 'store_unavailable' });
+    expect((err as Error).message).toContain('the state store (Redis) failed');
+    llm.reply({ text: 'Answered anyway.' });
+    const unstored = await client.responses.create({ model: 'analyst', input: 'fresh' });
+    expect(unstored).toMatchObject({ output_text: 'Answered anyway.', store: false });
   });
 });
