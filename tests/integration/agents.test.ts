@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import request from 'supertest';
+import YAML from 'yaml';
 import type { ShimConfig } from '../../src/config/types.js';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
@@ -48,6 +49,10 @@ describe('agent models', () => {
     const snippet = (await request(shim.url).get('/litellm/config.yaml')).text;
     expect(snippet).toContain('model_name: analyst');
     expect(snippet).toContain(`api_base: ${shim.url}/tools/analyst`);
+    // A request continuing a stored response goes back to the deployment (replica) that made it.
+    expect(YAML.parse(snippet).router_settings).toEqual({
+      model_group_affinity_config: { analyst: ['responses_api_deployment_check'], writer: ['responses_api_deployment_check'] },
+    });
   });
 
   test('runs every call of a turn in order, feeds the results back, and answers when the LLM stops calling tools', async () => {
