@@ -3,6 +3,7 @@ import { RequestError } from '../errors.js';
 import { callTool, checkedArguments } from '../invoke.js';
 import { asFunction, parseArguments } from '../llm/arguments-from-text.js';
 import type { Llm } from '../llm/client.js';
+import { FunctionNames } from '../llm/function-names.js';
 import type { Usage } from '../openai/usage.js';
 import type { RegisteredTool } from '../registry.js';
 import { renderAnswer } from '../render/answer.js';
@@ -10,7 +11,6 @@ import { truncate } from '../render/result.js';
 import { isRetrySafe } from '../retry-safety.js';
 import { CallCancelledError, UpstreamError, UpstreamFailedError } from '../upstreams/errors.js';
 import type { Agent } from './agent.js';
-import { FunctionNames } from '../llm/function-names.js';
 
 /** One tool call the agent made, as the person watching sees it. */
 export interface AgentStep {

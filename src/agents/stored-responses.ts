@@ -12,6 +12,9 @@ interface StoredResponse {
 /** Only ids the shim could have made are looked up: anything else is simply not there. */
 const RESPONSE_ID = /^resp_[A-Za-z0-9_-]{1,64}$/;
 
+/** An id as the message shows it: only one the shim could have made is echoed. */
+const shown = (id: string) => (RESPONSE_ID.test(id) ? `"${id}"` : '(not an id this shim makes)');
+
 const GONE = 'it is unknown, expired, evicted or deleted, was created with "store": false, or belongs to another API key';
 
 /**
@@ -27,7 +30,7 @@ export class StoredResponses {
     const stored = await this.read(owner, id);
     if (!stored) {
       throw new RequestError(
-        `previous_response_id "${id}" names no stored response for this API key: ${GONE}. ` +
+        `previous_response_id ${shown(id)} names no stored response for this API key: ${GONE}. ` +
           `Start over with the whole conversation in "input" and no previous_response_id.${this.hint()}`,
         'previous_response_id',
         'previous_response_not_found',
@@ -69,7 +72,7 @@ export class StoredResponses {
   }
 
   private unknown(id: string): UnknownResponseError {
-    return new UnknownResponseError(`No stored response "${id}" for this API key: ${GONE}. Only agent models' answers are stored; a tool's never are.${this.hint()}`);
+    return new UnknownResponseError(`No stored response ${shown(id)} for this API key: ${GONE}. Only agent models' answers are stored; a tool's never are.${this.hint()}`);
   }
 
   private hint(): string {

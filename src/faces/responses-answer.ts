@@ -164,7 +164,8 @@ export function responsesStream(request: ResponsesRequest, model: string, sink: 
       if (error.status === MAY_HAVE_RUN) stream.progress(`${error.body.error.message}\n`);
       open();
       closeReasoning();
-      emit('response.failed', { response: response(h, 'failed', output, { error: failure(error) }) });
+      // A failed answer is never stored.
+      emit('response.failed', { response: response({ ...h, store: false }, 'failed', output, { error: failure(error) }) });
       sink.end(false);
     },
   };

@@ -31,17 +31,14 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
   const { fields, model } = requestObject(body);
   const { input, stream, text, store, previous_response_id: previous } = fields;
   const { text: userText, only } = inputText(input);
-  if (store !== undefined && store !== null && typeof store !== 'boolean') throw new RequestError('"store" must be true or false.', 'store', 'invalid_type');
-  if (previous !== undefined && previous !== null && (typeof previous !== 'string' || previous === '')) {
-    throw new RequestError('"previous_response_id" must be the id of a stored response (resp_…).', 'previous_response_id', 'invalid_type');
-  }
   return {
     model,
     userText,
     stream: stream === true,
     healthProbe: isHealthProbe(model, only),
     json: asksForJson((text as { format?: unknown } | null | undefined)?.format),
-    continuation: { responseId: randomId('resp_'), store: store !== false, ...(typeof previous === 'string' ? { previousResponseId: previous } : {}) },
+    // Read leniently: a tool ignores both, and an agent answers an id it does not hold with a 400.
+    continuation: { responseId: randomId('resp_'), store: store !== false, ...(previous !== undefined && previous !== null ? { previousResponseId: String(previous) } : {}) },
     createdAt: unixSeconds(),
   };
 }
