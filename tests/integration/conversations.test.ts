@@ -113,6 +113,18 @@ describe('stored responses: an agent continues a conversation', () => {
     expect(underModel.body).toEqual(final);
   });
 
+  test('a streamed answer that fails after a step is not stored, and its failure event says so', async () => {
+    llm.reply({ toolCalls: [query('SELECT 1')] }, { status: 500, message: 'the LLM crashed' });
+    const res = await request(shim.url).post('/v1/responses').set('authorization', `Bearer ${ALICE}`).send({ model: 'analyst', input: 'fail', stream: true });
+    const failed = res.text
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as { type: string; response?: { id: string; store: boolean } })
+      .find((event) => event.type === 'response.failed')!;
+    expect(failed.response).toMatchObject({ store: false });
+    await expect(alice.responses.retrieve(failed.response!.id)).rejects.toMatchObject({ status: 404 });
+  });
+
   test('store: false: the answer says so, and continuing from it is a 400 that says what to do; the LLM is not asked', async () => {
     llm.reply({ text: 'Not kept.' });
     const response = await alice.responses.create({ model: 'analyst', input: 'forget this', store: false });
