@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import request from 'supertest';
 import YAML from 'yaml';
-import type { ShimConfig } from '../../src/config/types.js';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
+import { startAgentShim, type AgentShim } from '../helpers/agent-shim.js';
 import { stdioTestServer } from '../helpers/shim.js';
 
 type Asked = { model: string; tools?: { function: { name: string } }[]; messages: { role: string; content: string | null; tool_call_id?: string; tool_calls?: unknown[] }[] };
@@ -13,28 +13,24 @@ type Asked = { model: string; tools?: { function: { name: string } }[]; messages
  * called through the shim's own path, seen through the official openai client.
  */
 describe('agent models', () => {
+  let agents: AgentShim;
   let llm: ScriptedLlm;
   let shim: RunningShim;
   let client: OpenAI;
 
   beforeAll(async () => {
-    llm = await startScriptedLlm();
-    const config: ShimConfig = {
-      server: { host: '127.0.0.1', port: 0 },
+    agents = await startAgentShim({
       mcpServers: { db: stdioTestServer() },
-      llm: { baseUrl: llm.baseUrl, model: 'gpt-test', timeoutSeconds: 5 },
       agents: {
         analyst: { tools: ['pg_*', 'add', 'fail'], instructions: 'You answer questions about the orders database.' },
         writer: { tools: ['add', 'pg_*'], allowMutations: true, maxSteps: 2, model: 'gpt-big', maxToolResultBytes: 256 },
       },
-    };
-    shim = await startShim(config, { host: '127.0.0.1', port: 0 });
-    client = new OpenAI({ baseURL: `${shim.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      timeoutSeconds: 5,
+    });
+    ({ llm, shim } = agents);
+    client = agents.client();
   });
-  afterAll(async () => {
-    await shim?.close();
-    await llm?.close();
-  });
+  afterAll(() => agents?.close());
   beforeEach(() => {
     llm.requests.length = 0;
   });

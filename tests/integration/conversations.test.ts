@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import request from 'supertest';
-import type { ShimConfig } from '../../src/config/types.js';
-import { startShim, type RunningShim } from '../../src/server.js';
-import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
+import type { RunningShim } from '../../src/server.js';
+import type { ScriptedLlm } from '../fixtures/scripted-llm.js';
+import { startAgentShim, type AgentShim } from '../helpers/agent-shim.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { stdioTestServer } from '../helpers/shim.js';
@@ -20,27 +20,24 @@ const INSTRUCTIONS = 'You answer questions about the orders database.';
  * scripted stand-in LLM and the real test MCP server.
  */
 describe('stored responses: an agent continues a conversation', () => {
+  let agents: AgentShim;
   let llm: ScriptedLlm;
   let shim: RunningShim;
   let alice: OpenAI;
   let bob: OpenAI;
 
   beforeAll(async () => {
-    llm = await startScriptedLlm();
-    const config: ShimConfig = {
-      server: { host: '127.0.0.1', port: 0, apiKeys: [ALICE, BOB] },
+    agents = await startAgentShim({
+      server: { apiKeys: [ALICE, BOB] },
       mcpServers: { db: stdioTestServer({ env: { DOTTED_TOOLS: '1' } }) },
-      llm: { baseUrl: llm.baseUrl, model: 'gpt-test', timeoutSeconds: 5 },
       agents: { analyst: { tools: ['pg_*', 'a*'], instructions: INSTRUCTIONS } },
-    };
-    shim = await startShim(config, { host: '127.0.0.1', port: 0 });
-    alice = new OpenAI({ baseURL: `${shim.url}/v1`, apiKey: ALICE, maxRetries: 0 });
-    bob = new OpenAI({ baseURL: `${shim.url}/v1`, apiKey: BOB, maxRetries: 0 });
+      timeoutSeconds: 5,
+    });
+    ({ llm, shim } = agents);
+    alice = agents.client(ALICE);
+    bob = agents.client(BOB);
   });
-  afterAll(async () => {
-    await shim?.close();
-    await llm?.close();
-  });
+  afterAll(() => agents?.close());
   beforeEach(() => {
     llm.requests.length = 0;
   });
@@ -196,27 +193,16 @@ describe('stored responses: an agent continues a conversation', () => {
 });
 
 describe('the LLM failing before any tool ran', () => {
+  let agents: AgentShim;
   let llm: ScriptedLlm;
-  let shim: RunningShim;
   let client: OpenAI;
 
   beforeAll(async () => {
-    llm = await startScriptedLlm();
-    shim = await startShim(
-      {
-        server: { host: '127.0.0.1', port: 0 },
-        mcpServers: { db: stdioTestServer() },
-        llm: { baseUrl: llm.baseUrl, model: 'gpt-test' },
-        agents: { analyst: { tools: ['pg_*'] }, writer: { tools: ['add'], allowMutations: true } },
-      },
-      { host: '127.0.0.1', port: 0 },
-    );
-    client = new OpenAI({ baseURL: `${shim.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    agents = await startAgentShim({ mcpServers: { db: stdioTestServer() }, agents: { analyst: { tools: ['pg_*'] }, writer: { tools: ['add'], allowMutations: true } } });
+    ({ llm } = agents);
+    client = agents.client();
   });
-  afterAll(async () => {
-    await shim?.close();
-    await llm?.close();
-  });
+  afterAll(() => agents?.close());
 
   test("503 from the LLM is a 503 with its message: nothing ran, so a retry is safe", async () => {
     llm.reply({ status: 503, message: 'No deployments available for selected model' });
@@ -241,30 +227,20 @@ describe('the LLM failing before any tool ran', () => {
 });
 
 describe('stored responses in Redis', () => {
-  let llm: ScriptedLlm;
   let redis: RedisServer;
-  let shim: RunningShim;
+  let agents: AgentShim;
+  let llm: ScriptedLlm;
   let client: OpenAI;
 
   beforeAll(async () => {
-    llm = await startScriptedLlm();
     redis = await startRedis();
-    shim = await startShim(
-      {
-        server: { host: '127.0.0.1', port: 0 },
-        mcpServers: { db: stdioTestServer() },
-        llm: { baseUrl: llm.baseUrl, model: 'gpt-test' },
-        agents: { analyst: { tools: ['pg_*'] } },
-        state: { redisUrl: redis.url },
-      },
-      { host: '127.0.0.1', port: 0 },
-    );
-    client = new OpenAI({ baseURL: `${shim.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    agents = await startAgentShim({ mcpServers: { db: stdioTestServer() }, agents: { analyst: { tools: ['pg_*'] } }, state: { redisUrl: redis.url } });
+    ({ llm } = agents);
+    client = agents.client();
   });
   afterAll(async () => {
-    await shim?.close();
+    await agents?.close();
     await redis?.stop();
-    await llm?.close();
   });
 
   test('a conversation continues from Redis; with Redis gone, continuing is a retry-safe 503 and a new answer still comes, saying it was not stored', async () => {
