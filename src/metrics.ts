@@ -61,7 +61,7 @@ export class ShimMetrics implements CallObserver, StoreObserver {
   });
   private readonly stateEvictions = new Counter({
     name: 'mcp_shim_state_evictions_total',
-    help: 'Records this replica evicted, oldest first, to keep state.maxEntries or state.maxBytes (expiry by age is not counted).',
+    help: 'Records this replica evicted, oldest first, to keep state.maxEntries or state.maxBytes, and records too large to keep (expiry by age is not counted).',
     registers: [this.registry],
   });
   // Label children are looked up once per tool, not per call: the hot path only increments.

@@ -45,8 +45,9 @@ export class StoredResponses {
    */
   async keep(owner: string, id: string, response: object, messages: ChatCompletionMessageParam[]): Promise<boolean> {
     try {
-      await this.store.put('response', owner, id, JSON.stringify({ response, messages } satisfies StoredResponse));
-      return true;
+      const { kept } = await this.store.put('response', owner, id, JSON.stringify({ response, messages } satisfies StoredResponse));
+      if (!kept) log.warn('a response is larger than state.maxBytes and was not stored; a conversation cannot continue from it', { response: id });
+      return kept;
     } catch (err) {
       log.warn('a response could not be stored; a conversation cannot continue from it', { response: id, error: err instanceof Error ? err.message : String(err) });
       return false;
@@ -68,7 +69,14 @@ export class StoredResponses {
   private async read(owner: string, id: string): Promise<StoredResponse | undefined> {
     if (!RESPONSE_ID.test(id)) return undefined;
     const value = await this.store.get('response', owner, id);
-    return value === undefined ? undefined : (JSON.parse(value) as StoredResponse);
+    if (value === undefined) return undefined;
+    try {
+      return JSON.parse(value) as StoredResponse;
+    } catch {
+      // Not written by this shim (a shared Redis): treated as absent; the parser's message would quote it.
+      log.warn('a stored response cannot be read; treated as absent', { response: id });
+      return undefined;
+    }
   }
 
   private unknown(id: string): UnknownResponseError {

@@ -6,7 +6,7 @@ import { CHAT, COMPLETIONS, RESPONSES, type Face } from '../faces/index.js';
 import type { Llm } from '../llm/client.js';
 import type { ShimMetrics } from '../metrics.js';
 import type { ToolRegistry } from '../registry.js';
-import { MemoryStore, storeBounds, type StateStore } from '../state/index.js';
+import type { StateStore } from '../state/index.js';
 import type { Tracing } from '../tracing/index.js';
 import { authenticate } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
@@ -35,12 +35,12 @@ export interface AppOptions {
   llm?: Llm;
   /** Agent models, served like tools. */
   agents?: ReadonlyMap<string, Agent>;
-  /** Where agents' Responses answers are kept (the `state` section); default: this process's memory, default bounds. */
-  store?: StateStore;
+  /** Where agents' Responses answers are kept (the `state` section). */
+  store: StateStore;
 }
 
 /** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, health. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, store = new MemoryStore(storeBounds()) }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, store }: AppOptions): Express {
   const responses = new StoredResponses(store);
   const app = express();
   app.disable('x-powered-by');

@@ -1,4 +1,4 @@
-import type { RecordKind, StateStore, StoreBounds } from './store.js';
+import type { Put, RecordKind, StateStore, StoreBounds } from './store.js';
 
 interface Entry {
   value: string;
@@ -21,20 +21,21 @@ export class MemoryStore implements StateStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async put(kind: RecordKind, owner: string, id: string, value: string): Promise<number> {
+  async put(kind: RecordKind, owner: string, id: string, value: string): Promise<Put> {
     const key = keyOf(kind, owner, id);
     this.remove(key);
     this.dropExpired();
     const bytes = Buffer.byteLength(value);
+    // Larger than the bound on its own: not kept, and nothing else is evicted for it.
+    if (bytes > this.bounds.maxBytes) return { kept: false, evicted: 1 };
     this.entries.set(key, { value, bytes, expiresAt: this.now() + this.bounds.ttlSeconds * 1000 });
     this.bytes += bytes;
-    // A value larger than maxBytes on its own is evicted too, last.
     let evicted = 0;
     while (this.entries.size > this.bounds.maxEntries || this.bytes > this.bounds.maxBytes) {
       this.remove(this.entries.keys().next().value as string);
       evicted += 1;
     }
-    return evicted;
+    return { kept: true, evicted };
   }
 
   async get(kind: RecordKind, owner: string, id: string): Promise<string | undefined> {

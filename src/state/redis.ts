@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { log } from '../log.js';
 import { StoreUnavailableError } from './errors.js';
-import type { RecordKind, StateStore, StoreBounds } from './store.js';
+import type { Put, RecordKind, StateStore, StoreBounds } from './store.js';
 
 /**
  * Every key in one hash slot (`{…}`), so the scripts touch only keys of one node. The index is a
@@ -32,11 +32,18 @@ local function sweep()
 end
 `;
 
-/** Stores a record, then evicts the oldest past the bounds, atomically: replicas share the bounds. */
+/**
+ * Stores a record, then evicts the oldest past the bounds, atomically: replicas share the bounds.
+ * A record larger than maxBytes on its own is not kept, and evicts nothing else.
+ */
 const PUT = `${COMMON}
 local record, value, ttl, maxEntries, maxBytes = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 sweep()
-if redis.call('ZSCORE', index, record) then forget(record) end
+if redis.call('ZSCORE', index, record) then
+  redis.call('DEL', record)
+  forget(record)
+end
+if #value > maxBytes then return {0, 1} end
 redis.call('SET', record, value, 'PX', ttl)
 redis.call('ZADD', index, redis.call('INCR', sequence), record)
 redis.call('HSET', sizes, record, #value)
@@ -48,7 +55,7 @@ while redis.call('ZCARD', index) > maxEntries or bytes > maxBytes do
   bytes = forget(oldest)
   evicted = evicted + 1
 end
-return evicted
+return {1, evicted}
 `;
 
 const DELETE = `${COMMON}
@@ -66,7 +73,8 @@ return redis.call('ZCARD', index)
 
 type Keys = [record: string, index: string, sizes: string, bytes: string, sequence: string];
 type Scripted = Redis & {
-  statePut(...args: [...Keys, value: string, ttlMs: number, maxEntries: number, maxBytes: number]): Promise<number>;
+  /** [kept (0 or 1), evicted] */
+  statePut(...args: [...Keys, value: string, ttlMs: number, maxEntries: number, maxBytes: number]): Promise<[number, number]>;
   stateDelete(...keys: Keys): Promise<number>;
   stateCount(...keys: Keys): Promise<number>;
 };
@@ -113,9 +121,10 @@ export class RedisStore implements StateStore {
     return new RedisStore(redis, bounds);
   }
 
-  put(kind: RecordKind, owner: string, id: string, value: string): Promise<number> {
+  async put(kind: RecordKind, owner: string, id: string, value: string): Promise<Put> {
     const { ttlSeconds, maxEntries, maxBytes } = this.bounds;
-    return this.command(() => this.redis.statePut(...keys(kind, owner, id), value, ttlSeconds * 1000, maxEntries, maxBytes));
+    const [kept, evicted] = await this.command(() => this.redis.statePut(...keys(kind, owner, id), value, ttlSeconds * 1000, maxEntries, maxBytes));
+    return { kept: kept === 1, evicted };
   }
 
   async get(kind: RecordKind, owner: string, id: string): Promise<string | undefined> {

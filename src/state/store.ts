@@ -12,9 +12,9 @@ export interface StateStore {
   readonly backend: 'memory' | 'redis';
   /**
    * Keeps `value` under `id` for `owner` (replacing any), then evicts the oldest records past the
-   * entries or bytes bound; resolves to how many it evicted.
+   * entries or bytes bound. A value larger than maxBytes on its own is not kept (and counts as evicted).
    */
-  put(kind: RecordKind, owner: string, id: string, value: string): Promise<number>;
+  put(kind: RecordKind, owner: string, id: string, value: string): Promise<Put>;
   /** The value, when `owner` stored it and it is neither expired, evicted nor deleted. */
   get(kind: RecordKind, owner: string, id: string): Promise<string | undefined>;
   /** Whether there was such a record (only its owner can delete it). */
@@ -22,6 +22,12 @@ export interface StateStore {
   /** Records held now, every kind and owner (for the metrics). */
   count(): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface Put {
+  kept: boolean;
+  /** Records dropped to keep the bounds, the value itself included when it was not kept. */
+  evicted: number;
 }
 
 export interface StoreBounds {
@@ -36,7 +42,7 @@ export interface StoreObserver {
   stored(kind: RecordKind): void;
   hit(kind: RecordKind): void;
   miss(kind: RecordKind): void;
-  /** Records dropped to keep the entries or bytes bound (expiry by age is not counted). */
+  /** Records dropped to keep the entries or bytes bound, or too large to keep (expiry by age is not counted). */
   evicted(count: number): void;
 }
 
@@ -45,10 +51,10 @@ export function observed(store: StateStore, observer: StoreObserver): StateStore
   return {
     backend: store.backend,
     async put(kind, owner, id, value) {
-      const evicted = await store.put(kind, owner, id, value);
-      observer.stored(kind);
-      if (evicted > 0) observer.evicted(evicted);
-      return evicted;
+      const put = await store.put(kind, owner, id, value);
+      if (put.kept) observer.stored(kind);
+      if (put.evicted > 0) observer.evicted(put.evicted);
+      return put;
     },
     async get(kind, owner, id) {
       const value = await store.get(kind, owner, id);

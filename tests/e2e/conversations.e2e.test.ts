@@ -89,6 +89,8 @@ describe('conversations with an agent behind LiteLLM, two replicas', () => {
       }
       // At random, half of them; none at all would mean LiteLLM never moved one (2^-20).
       expect(moved).toBeGreaterThan(0);
+      // What was said and stored never reaches the log.
+      for (const replica of shims.replicas) expect(replica.logs()).not.toMatch(/question \d|follow-up|first answer|second answer|SELECT \d/);
       console.log(`Redis: 20 conversations, ${moved} continued on the other replica`);
     } finally {
       await litellm.stop();
@@ -120,6 +122,10 @@ describe('conversations with an agent behind LiteLLM, two replicas', () => {
         }
         expect(replicas).toEqual(Array(5).fill(replicas[0]));
         homes.push(replicas[0]!);
+        // LiteLLM sends GET and DELETE to the deployment that made the response, under its api_base.
+        expect((await client.responses.retrieve(previous!)).output_text).toBe(`answer ${c}.4`);
+        await client.responses.delete(previous!);
+        await expect(client.responses.retrieve(previous!)).rejects.toMatchObject({ status: 404 });
       }
       console.log(`memory + affinity: 4 conversations of 5 messages, each on one replica (replicas ${homes.join(', ')})`);
     } finally {

@@ -259,3 +259,20 @@ describe('stored responses in Redis', () => {
     expect(unstored).toMatchObject({ output_text: 'Answered anyway.', store: false });
   });
 });
+
+describe('a response larger than state.maxBytes', () => {
+  test('is answered, says store: false, and evicts nothing else', async () => {
+    const agents = await startAgentShim({ mcpServers: { db: stdioTestServer() }, agents: { analyst: { tools: ['pg_*'] } }, state: { maxBytes: 4096 } });
+    try {
+      const client = agents.client();
+      agents.llm.reply({ text: 'Small.' }, { text: 'x'.repeat(5000) });
+      const small = await client.responses.create({ model: 'analyst', input: 'small' });
+      const large = await client.responses.create({ model: 'analyst', input: 'large' });
+      expect(large).toMatchObject({ store: false, output_text: 'x'.repeat(5000) });
+      await expect(client.responses.retrieve(large.id)).rejects.toMatchObject({ status: 404 });
+      expect((await client.responses.retrieve(small.id)).output_text).toBe('Small.');
+    } finally {
+      await agents.close();
+    }
+  });
+});

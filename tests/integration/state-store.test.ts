@@ -47,7 +47,7 @@ describe.each(backends)('the %s state store', (_name, open) => {
 
   test('keeps a record for its owner only; deleting it is for its owner too', async () => {
     const s = await store();
-    expect(await s.put('response', 'alice', 'resp_1', '{"a":1}')).toBe(0);
+    expect(await s.put('response', 'alice', 'resp_1', '{"a":1}')).toEqual({ kept: true, evicted: 0 });
     expect(await s.get('response', 'alice', 'resp_1')).toBe('{"a":1}');
     expect(await s.get('response', 'bob', 'resp_1')).toBeUndefined();
     expect(await s.delete('response', 'bob', 'resp_1')).toBe(false);
@@ -61,31 +61,32 @@ describe.each(backends)('the %s state store', (_name, open) => {
   test('past maxEntries the oldest records are evicted first', async () => {
     const s = await store({ maxEntries: 3 });
     const evicted: number[] = [];
-    for (let i = 1; i <= 5; i += 1) evicted.push(await s.put('response', 'o', `resp_${i}`, `value ${i}`));
+    for (let i = 1; i <= 5; i += 1) evicted.push((await s.put('response', 'o', `resp_${i}`, `value ${i}`)).evicted);
     expect(evicted).toEqual([0, 0, 0, 1, 1]);
     const kept = await Promise.all([1, 2, 3, 4, 5].map((i) => s.get('response', 'o', `resp_${i}`)));
     expect(kept).toEqual([undefined, undefined, 'value 3', 'value 4', 'value 5']);
     expect(await s.count()).toBe(3);
   });
 
-  test('past maxBytes (UTF-8) the oldest are evicted; a record larger than the bound alone is not kept; a deleted one frees its bytes', async () => {
+  test('past maxBytes (UTF-8) the oldest are evicted; a record larger than the bound alone is not kept and evicts nothing; a deleted one frees its bytes', async () => {
     const s = await store({ maxBytes: 1024 });
     // 400 bytes each: 200 two-byte characters.
     const value = (i: number) => `${i}${'é'.repeat(200)}`.slice(0, 200);
-    for (let i = 1; i <= 2; i += 1) expect(await s.put('response', 'o', `resp_${i}`, value(i))).toBe(0);
+    for (let i = 1; i <= 2; i += 1) expect(await s.put('response', 'o', `resp_${i}`, value(i))).toEqual({ kept: true, evicted: 0 });
     expect(await s.delete('response', 'o', 'resp_2')).toBe(true);
-    expect(await s.put('response', 'o', 'resp_3', value(3))).toBe(0);
-    expect(await s.put('response', 'o', 'resp_4', value(4))).toBe(1);
+    expect(await s.put('response', 'o', 'resp_3', value(3))).toEqual({ kept: true, evicted: 0 });
+    expect(await s.put('response', 'o', 'resp_4', value(4))).toEqual({ kept: true, evicted: 1 });
     expect(await s.get('response', 'o', 'resp_1')).toBeUndefined();
     expect(await s.get('response', 'o', 'resp_3')).toBe(value(3));
-    expect(await s.put('response', 'o', 'resp_big', 'x'.repeat(2000))).toBe(3);
+    expect(await s.put('response', 'o', 'resp_big', 'x'.repeat(2000))).toEqual({ kept: false, evicted: 1 });
     expect(await s.get('response', 'o', 'resp_big')).toBeUndefined();
-    expect(await s.count()).toBe(0);
+    expect(await s.get('response', 'o', 'resp_3')).toBe(value(3));
+    expect(await s.count()).toBe(2);
   });
 
   test('a record replaced under the same id counts once', async () => {
     const s = await store({ maxBytes: 1024 });
-    for (let i = 0; i < 10; i += 1) expect(await s.put('response', 'o', 'resp_same', 'y'.repeat(600))).toBe(0);
+    for (let i = 0; i < 10; i += 1) expect(await s.put('response', 'o', 'resp_same', 'y'.repeat(600))).toEqual({ kept: true, evicted: 0 });
     expect(await s.count()).toBe(1);
   });
 
@@ -94,8 +95,8 @@ describe.each(backends)('the %s state store', (_name, open) => {
     await s.put('response', 'o', 'resp_old', 'old');
     await sleep(1200);
     expect(await s.get('response', 'o', 'resp_old')).toBeUndefined();
-    expect(await s.put('response', 'o', 'resp_a', 'a')).toBe(0);
-    expect(await s.put('response', 'o', 'resp_b', 'b')).toBe(0);
+    expect(await s.put('response', 'o', 'resp_a', 'a')).toEqual({ kept: true, evicted: 0 });
+    expect(await s.put('response', 'o', 'resp_b', 'b')).toEqual({ kept: true, evicted: 0 });
     expect(await s.count()).toBe(2);
   });
 });
@@ -108,7 +109,7 @@ describe('the redis state store with several replicas', () => {
       await a.put('response', 'o', 'resp_1', 'from a');
       expect(await b.get('response', 'o', 'resp_1')).toBe('from a');
       await b.put('response', 'o', 'resp_2', 'from b');
-      expect(await a.put('response', 'o', 'resp_3', 'from a again')).toBe(1);
+      expect(await a.put('response', 'o', 'resp_3', 'from a again')).toEqual({ kept: true, evicted: 1 });
       expect(await b.get('response', 'o', 'resp_1')).toBeUndefined();
       expect(await b.count()).toBe(2);
     } finally {
@@ -140,7 +141,7 @@ describe('the memory state store under load', () => {
         const base = process.memoryUsage().rss;
         let peak = 0, evicted = 0;
         for (let i = 0; i < 8192; i += 1) {
-          evicted += await store.put('response', 'owner', 'resp_' + i, JSON.stringify({ i, text: 'x'.repeat(65536) }));
+          evicted += (await store.put('response', 'owner', 'resp_' + i, JSON.stringify({ i, text: 'x'.repeat(65536) }))).evicted;
           if (i % 64 === 0) peak = Math.max(peak, process.memoryUsage().rss);
         }
         global.gc();
