@@ -201,8 +201,8 @@ export function probeBody(tool) {
 }
 
 /** The same call through the Responses API face. */
-export function responsesBody(stream) {
-  return JSON.stringify({ model: 'echo', input: '{"message": "hello"}', ...(stream ? { stream: true } : {}) });
+export function responsesBody(stream, extra = {}) {
+  return JSON.stringify({ model: 'echo', input: '{"message": "hello"}', ...(stream ? { stream: true } : {}), ...extra });
 }
 
 function cannon(url, { body, connections, duration, onResponse }) {

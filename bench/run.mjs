@@ -89,6 +89,9 @@ const CASES = [
   { id: 'shim-rest-traced', label: '(3) … tracing on', only: 64 },
   // An agent model, one step per call (two LLM turns and the echo call) with a stand-in LLM that answers at once.
   { id: 'agent', label: '(6) agent → REST, 1 step' },
+  // The same step on the Responses API: stored (the default, in memory) and with `store: false`.
+  { id: 'agent-stored', label: '(6) … Responses, stored', only: 64 },
+  { id: 'agent-unstored', label: '(6) … Responses, store: false', only: 64 },
 ];
 
 async function main() {
@@ -127,6 +130,8 @@ async function main() {
     'shim-rest-no-metrics': { url: `${shimNoMetrics.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimNoMetrics.child.pid },
     'shim-rest-traced': { url: `${shimTraced.url}/tools/echo/chat/completions`, body: chatBody(false), pid: shimTraced.child.pid },
     agent: { url: `${shimAgent.url}/tools/helper/chat/completions`, body: chatBody(false), pid: shimAgent.child.pid },
+    'agent-stored': { url: `${shimAgent.url}/tools/helper/responses`, body: responsesBody(false), pid: shimAgent.child.pid },
+    'agent-unstored': { url: `${shimAgent.url}/tools/helper/responses`, body: responsesBody(false, { store: false }), pid: shimAgent.child.pid },
   };
 
   for (const connections of CONCURRENCY) {
@@ -251,6 +256,12 @@ function report(results) {
     console.log(`agent step (two LLM turns and one tool call, stand-in LLM answering at once): p50 ${agent1.p50.toFixed(2)} ms at c=1 ` +
       `(a plain tool call ${tool1.p50.toFixed(2)} ms); ${Math.round(agent64.cpuUsPerRequest)} µs of shim CPU per call at c=64 ` +
       `(${signed(agent64.cpuUsPerRequest - metered.cpuUsPerRequest)} µs over a plain tool call)`);
+  }
+  const stored = find('agent-stored', 64);
+  const unstored = find('agent-unstored', 64);
+  if (stored && unstored) {
+    console.log(`agent step on the Responses API, shim CPU per call at c=64: stored (in memory) ${Math.round(stored.cpuUsPerRequest)} µs, ` +
+      `store: false ${Math.round(unstored.cpuUsPerRequest)} µs (${signed(stored.cpuUsPerRequest - unstored.cpuUsPerRequest)} µs for storing)`);
   }
   console.log(`\nshim → REST:  start-up to first answer ${Math.round(shimRest.startupMs)} ms; RSS idle ${shimRest.rssIdleMb} MB, under load ${shimRest.rssLoadMb} MB`);
   console.log(`shim → stdio: start-up to first answer ${Math.round(shimStdio.startupMs)} ms (includes spawning the MCP server); RSS idle ${shimStdio.rssIdleMb} MB, under load ${shimStdio.rssLoadMb} MB`);

@@ -26,3 +26,8 @@ export class UnknownToolError extends Error {
     super(`The model (tool) "${tool}" does not exist.${hint} GET /v1/models lists every tool.`);
   }
 }
+
+/** A stored response that is not there for this caller (`GET`/`DELETE /responses/{id}` only: a 404 on a model call would cool the model down in LiteLLM). */
+export class UnknownResponseError extends Error {
+  override name = 'UnknownResponseError';
+}

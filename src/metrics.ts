@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallObserver, CallOutcome, CallWatch } from './call-outcome.js';
 import type { ToolRegistry } from './registry.js';
+import type { RecordKind, StateStore, StoreObserver } from './state/index.js';
 import { VERSION } from './version.js';
 
 type ToolRef = { name: string; upstream: { name: string } };
@@ -13,7 +14,7 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
  * tests). Every label value is a configured name (tool, upstream) or a route template: a request
  * can never create a series by naming something that does not exist.
  */
-export class ShimMetrics implements CallObserver {
+export class ShimMetrics implements CallObserver, StoreObserver {
   readonly registry = new Registry();
   private readonly calls = new Counter({
     name: 'mcp_shim_tool_calls_total',
@@ -51,6 +52,29 @@ export class ShimMetrics implements CallObserver {
     help: 'When the config was last reloaded successfully (Unix time; 0: never).',
     registers: [this.registry],
   });
+  private readonly stateStored = new Counter({
+    name: 'mcp_shim_state_stored_total',
+    help: 'Records this replica stored (kind: response, an agent answer on the Responses API).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly stateHits = new Counter({
+    name: 'mcp_shim_state_hits_total',
+    help: 'Records looked up and found (previous_response_id, GET /v1/responses/{id}).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly stateMisses = new Counter({
+    name: 'mcp_shim_state_misses_total',
+    help: 'Records looked up and not found: unknown, expired, evicted, deleted or another key\'s.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly stateEvictions = new Counter({
+    name: 'mcp_shim_state_evictions_total',
+    help: 'Records this replica evicted, oldest first, to keep state.maxEntries or state.maxBytes, and records too large to keep (expiry by age is not counted).',
+    registers: [this.registry],
+  });
   // Label children are looked up once per tool, not per call: the hot path only increments.
   private readonly perTool = new WeakMap<ToolRef, ToolSeries>();
   /** Every tool and upstream a series was made for, so that a reload can remove those gone. */
@@ -73,6 +97,36 @@ export class ShimMetrics implements CallObserver {
         for (const [name, status] of Object.entries(tools.health())) this.set({ upstream: name, kind: status.kind }, status.state === 'ready' ? 1 : 0);
       },
     });
+  }
+
+  /** `mcp_shim_state_records` asks the store at scrape time (with Redis: the count all replicas share). */
+  watchStore(store: StateStore): void {
+    new Gauge({
+      name: 'mcp_shim_state_records',
+      help: 'Records held in the state store now, every kind.',
+      registers: [this.registry],
+      async collect() {
+        // A store that cannot answer keeps the last count rather than failing the scrape.
+        const count = await store.count().catch(() => undefined);
+        if (count !== undefined) this.set(count);
+      },
+    });
+  }
+
+  stored(kind: RecordKind): void {
+    this.stateStored.labels(kind).inc();
+  }
+
+  hit(kind: RecordKind): void {
+    this.stateHits.labels(kind).inc();
+  }
+
+  miss(kind: RecordKind): void {
+    this.stateMisses.labels(kind).inc();
+  }
+
+  evicted(count: number): void {
+    this.stateEvictions.inc(count);
   }
 
   started(tool: ToolRef): CallWatch {

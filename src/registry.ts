@@ -188,6 +188,15 @@ export class ToolRegistry implements ToolView {
     };
   }
 
+  /**
+   * Whether some upstream can answer calls now: connected, and its tools listed at least once (a
+   * server connected but not yet listed would answer 404 to its own tools, which LiteLLM takes as
+   * a reason to cool the deployment down).
+   */
+  serving(): boolean {
+    return [...this.sources.values()].some((source) => source.all !== undefined && source.upstream.health().state === 'ready');
+  }
+
   health(): Record<string, UpstreamStatus> {
     const out: Record<string, UpstreamStatus> = {};
     for (const [name, { upstream, tools }] of this.sources) out[name] = { kind: upstream.kind, ...upstream.health(), tools: tools.length };

@@ -9,7 +9,8 @@ export interface ReloadResult {
 
 /**
  * Settings the running process was built with: the listener (`host`, `port`), the metrics
- * registry and the tracer. Everything else applies to calls that start after a reload.
+ * registry and the tracer, and the `state` store (whose records outlive any one config).
+ * Everything else applies to calls that start after a reload.
  */
 export const RESTART_ONLY = ['host', 'port', 'metrics', 'traceContent'] as const;
 
@@ -19,7 +20,8 @@ export const RESTART_ONLY = ['host', 'port', 'metrics', 'traceContent'] as const
  * overrides it now.
  */
 export function reloadRefusal(current: ShimConfig, next: ShimConfig): string | undefined {
-  const changed = RESTART_ONLY.filter((key) => !isDeepStrictEqual(current.server[key], next.server[key]));
+  const changed = RESTART_ONLY.filter((key) => !isDeepStrictEqual(current.server[key], next.server[key])).map((key) => `server.${key}`);
+  if (!isDeepStrictEqual(current.state, next.state)) changed.push('state');
   if (changed.length === 0) return undefined;
-  return `server.${changed.join(', server.')} cannot change while the shim runs: restart it to apply ${changed.length === 1 ? 'this change' : 'these changes'}; nothing of this config was applied`;
+  return `${changed.join(', ')} cannot change while the shim runs: restart it to apply ${changed.length === 1 ? 'this change' : 'these changes'}; nothing of this config was applied`;
 }

@@ -8,14 +8,14 @@ let secrets: string[] = [];
 
 /**
  * Every value of the configuration that may be secret: API keys, pinned arguments, stdio `env`
- * values, `headers` values, and credentials in upstream URLs. Errors, logs and /health pass
+ * values, `headers` values, and credentials in upstream and Redis URLs. Errors, logs and /health pass
  * through `redact`, so none of them can carry one out — even when an upstream echoes it back.
  */
 export function secretsOf(config: ShimConfig): string[] {
   const found: unknown[] = [];
   for (const key of config.server.apiKeys ?? []) found.push(typeof key === 'string' ? key : key.key);
   for (const policy of Object.values(config.tools ?? {})) found.push(...Object.values(policy.pin ?? {}));
-  found.push(config.llm?.apiKey, ...urlCredentials(config.llm?.baseUrl ?? ''));
+  found.push(config.llm?.apiKey, ...urlCredentials(config.llm?.baseUrl ?? ''), ...urlCredentials(config.state?.redisUrl ?? ''));
   for (const server of Object.values(config.mcpServers)) {
     if ('env' in server) found.push(...Object.values(server.env ?? {}));
     if ('headers' in server) found.push(...Object.values(server.headers ?? {}));

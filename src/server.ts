@@ -14,9 +14,10 @@ import { ToolRegistry } from './registry.js';
 import { loadConfig } from './config/load.js';
 import { reloadRefusal, type ReloadResult } from './reload.js';
 import { redact, secretsOf, useSecrets } from './secrets.js';
+import { createStore } from './state/index.js';
 import { loadTracing } from './tracing/index.js';
 
-export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes'> {
+export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes' | 'store'> {
   host: string;
   port: number;
   /** Listen beyond loopback without API keys (`--allow-unauthenticated`). */
@@ -79,6 +80,9 @@ export async function startShim(
     await (closing ??= registry.close());
     throw signal.reason;
   }
+  // The store outlives reloads: its records (stored responses) belong to no one config.
+  const store = await createStore(config.state, metrics);
+  metrics?.watchStore(store);
   let shuttingDown = false;
   let live = config;
   /** Everything a config decides per call (keys, agents, the LLM, body limit) lives in one app. */
@@ -90,7 +94,7 @@ export async function startShim(
       if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
     }
     const llm = next.llm ? createLlm(next.llm) : undefined;
-    return createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, shuttingDown: () => shuttingDown, reload: () => reload() });
+    return createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, store, shuttingDown: () => shuttingDown, reload: () => reload() });
   };
   const base = appFor(config);
   let app = base;
@@ -126,7 +130,7 @@ export async function startShim(
   try {
     await listen(server, port, host);
   } catch (err) {
-    await registry.close();
+    await Promise.all([registry.close(), store.close()]);
     throw err;
   }
   answerClientErrors(server);
@@ -147,7 +151,7 @@ export async function startShim(
       const grace = setTimeout(() => server.closeAllConnections(), graceMsOf(live));
       await drained;
       clearTimeout(grace);
-      await registry.close();
+      await Promise.all([registry.close(), store.close()]);
       // The last spans, but never a hang: a collector that does not answer gets a second.
       if (tracing) await Promise.race([tracing.flush().catch(() => undefined), delay(1000)]);
     },

@@ -1,9 +1,9 @@
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import { RequestError } from '../errors.js';
-import type { Turn } from '../faces/index.js';
 import { callTool, checkedArguments } from '../invoke.js';
 import { asFunction, parseArguments } from '../llm/arguments-from-text.js';
 import type { Llm } from '../llm/client.js';
+import { FunctionNames } from '../llm/function-names.js';
 import type { Usage } from '../openai/usage.js';
 import type { RegisteredTool } from '../registry.js';
 import { renderAnswer } from '../render/answer.js';
@@ -27,25 +27,39 @@ export interface AgentRun {
   onStep?: (step: AgentStep) => void;
 }
 
+/** What the agent answers: `instructions` for this call only, and the conversation (stored turns, then the request's). */
+export interface AgentConversation {
+  instructions: ChatCompletionMessageParam[];
+  messages: ChatCompletionMessageParam[];
+}
+
 export interface AgentAnswer {
   content: string;
   steps: AgentStep[];
   /** The LLM's usage summed over every turn; undefined when it reported none. */
   usage?: Usage;
+  /**
+   * The conversation as it goes on: the messages it was given, then this call's tool calls, their
+   * (cut) results and the answer, as the LLM saw them; without any instructions.
+   */
+  transcript: ChatCompletionMessageParam[];
 }
 
 const LAST_TURN = 'You have used every step you may. Answer the user now with what you found, without calling tools.';
 
 /**
- * The agent loop: the conversation (with the agent's instructions first) goes to the LLM with
- * the agent's tools as functions; every call of a turn is run in order, through the same path as
- * any call, and answered with a tool message; the loop ends when the LLM answers without tool
- * calls. After `maxSteps` turns with calls, one last turn without tools gives the answer.
+ * The agent loop: the conversation (the agent's instructions first, then the request's) goes to
+ * the LLM with the agent's tools as functions (named as strict providers accept, see
+ * function-names.ts); every call of a turn is run in order, through the same path as any call,
+ * and answered with a tool message; the loop ends when the LLM answers without tool calls. After
+ * `maxSteps` turns with calls, one last turn without tools gives the answer.
  */
-export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], conversation: Turn[], { signal, onStep }: AgentRun = {}): Promise<AgentAnswer> {
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const functions = tools.map((tool) => asFunction({ ...tool.definition, name: tool.name }));
-  const messages: ChatCompletionMessageParam[] = [...(agent.instructions ? [{ role: 'system' as const, content: agent.instructions }] : []), ...conversation];
+export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], conversation: AgentConversation, { signal, onStep }: AgentRun = {}): Promise<AgentAnswer> {
+  const names = new FunctionNames(tools.map((tool) => tool.name));
+  const byFunction = new Map(tools.map((tool) => [names.function(tool.name), tool]));
+  const functions = tools.map((tool) => asFunction({ ...tool.definition, name: names.function(tool.name) }));
+  const instructions: ChatCompletionMessageParam[] = [...(agent.instructions ? [{ role: 'system' as const, content: agent.instructions }] : []), ...conversation.instructions];
+  const transcript: ChatCompletionMessageParam[] = [...conversation.messages];
   const steps: AgentStep[] = [];
   const record = (step: AgentStep) => {
     steps.push(step);
@@ -53,9 +67,13 @@ export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], 
   };
   let usage: Usage | undefined;
   const ask = async (tools: ReturnType<typeof asFunction>[] | undefined, extra: ChatCompletionMessageParam[] = []) => {
-    const completion = await llm.complete({ messages: [...messages, ...extra], ...(tools ? { tools } : {}), ...(agent.model ? { model: agent.model } : {}) }, signal);
+    const completion = await llm.complete({ messages: [...instructions, ...transcript, ...extra], ...(tools ? { tools } : {}), ...(agent.model ? { model: agent.model } : {}) }, signal);
     usage = sum(usage, completion.usage);
     return completion.choices[0]?.message ?? { role: 'assistant' as const, content: '', refusal: null };
+  };
+  const answer = (content: string | null): AgentAnswer => {
+    transcript.push({ role: 'assistant', content: content ?? '' });
+    return { content: content ?? '', steps, usage, transcript };
   };
   // Once a tool that may change data has run, a later failure must not be answered as retry-safe.
   let mutated = false;
@@ -63,17 +81,17 @@ export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], 
     for (let step = 0; step < agent.maxSteps; step += 1) {
       const reply = await ask(functions.length > 0 ? functions : undefined);
       const calls = (reply.tool_calls ?? []).filter((call): call is Extract<ChatCompletionMessageToolCall, { type: 'function' }> => call.type === 'function');
-      if (calls.length === 0) return { content: reply.content ?? '', steps, usage };
-      messages.push({ role: 'assistant', content: reply.content ?? null, tool_calls: calls });
+      if (calls.length === 0) return answer(reply.content);
+      transcript.push({ role: 'assistant', content: reply.content ?? null, tool_calls: calls });
       for (const call of calls) {
-        const tool = byName.get(call.function.name);
+        const tool = byFunction.get(call.function.name);
         if (tool && !isRetrySafe(tool.definition)) mutated = true;
         const content = await runCall(agent, tool, call, signal, record);
-        messages.push({ role: 'tool', tool_call_id: call.id, content });
+        transcript.push({ role: 'tool', tool_call_id: call.id, content });
       }
     }
     const last = await ask(undefined, [{ role: 'system', content: LAST_TURN }]);
-    return { content: last.content ?? '', steps, usage };
+    return answer(last.content);
   } catch (err) {
     if (!mutated || err instanceof CallCancelledError || !(err instanceof UpstreamError) || err.mayHaveRun) throw err;
     throw new UpstreamFailedError(`agent:${agent.name}`, `${err.message}, after the agent ran a tool that may change data`);
@@ -99,7 +117,7 @@ async function runCall(
 ): Promise<string> {
   const started = performance.now();
   const report = (args: Record<string, unknown>, content: string, isError: boolean) => {
-    onStep?.({ tool: call.function.name, args, summary: summary(content), isError, ms: performance.now() - started });
+    onStep?.({ tool: tool?.name ?? call.function.name, args, summary: summary(content), isError, ms: performance.now() - started });
     return content;
   };
   if (!tool) return report({}, `Error: there is no tool named "${call.function.name}". The tools you may call are listed as functions.`, true);

@@ -71,6 +71,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
     ...(config.tools ? { tools: config.tools } : {}),
     ...(config.llm ? { llm: config.llm } : {}),
     ...(config.agents ? { agents: config.agents } : {}),
+    ...(config.state ? { state: config.state } : {}),
   };
 }
 

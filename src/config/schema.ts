@@ -78,6 +78,17 @@ const agent = {
   },
 } as const;
 
+const state = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    redisUrl: { type: 'string', pattern: '^rediss?://' },
+    maxEntries: { type: 'integer', minimum: 1 },
+    maxBytes: { type: 'integer', minimum: 1024 },
+    ttlSeconds: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
 const stdioServer = {
   type: 'object',
   additionalProperties: false,
@@ -147,6 +158,7 @@ export const configSchema = {
     llm,
     // Agent names become model ids and URL path segments, like tool names.
     agents: { type: 'object', propertyNames: { pattern: '^[A-Za-z0-9_.-]+$' }, additionalProperties: agent },
+    state,
     mcpServers: {
       type: 'object',
       // Server names become part of qualified tool names (`server__tool`) and log fields.

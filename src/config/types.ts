@@ -108,6 +108,19 @@ export interface AgentConfig {
   maxToolResultBytes?: number;
 }
 
+/**
+ * `state`: where records that outlive a request (agents' stored responses) are kept, and their
+ * bounds; the oldest are evicted first.
+ */
+export interface StateConfig {
+  /** A Redis URL: records are kept there, shared by every replica naming it. Without it, in memory. */
+  redisUrl?: string;
+  maxEntries?: number;
+  /** UTF-8 bytes of the stored values. */
+  maxBytes?: number;
+  ttlSeconds?: number;
+}
+
 export interface ShimConfig {
   /** host and port as the config file says them: see bind-address.ts for the order with flags and env. */
   server: { host?: string; port?: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number; shutdownDelaySeconds?: number; metrics?: boolean; traceContent?: boolean };
@@ -115,6 +128,7 @@ export interface ShimConfig {
   mcpServers: Record<string, ServerConfig>;
   llm?: LlmConfig;
   agents?: Record<string, AgentConfig>;
+  state?: StateConfig;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -129,3 +143,6 @@ export const DEFAULT_AGENT_MAX_STEPS = 10;
 export const DEFAULT_AGENT_MAX_TOOL_RESULT_BYTES = 16 * 1024;
 export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_TABLE_ROWS = 50;
+export const DEFAULT_STATE_MAX_ENTRIES = 10_000;
+export const DEFAULT_STATE_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_STATE_TTL_SECONDS = 24 * 60 * 60;

@@ -7,6 +7,16 @@ export interface Turn {
   content: string;
 }
 
+/**
+ * What an agent is given of a request: `instructions` apply to this call only (a Responses
+ * request's `instructions`, which OpenAI does not carry to the next response either); `messages`
+ * are the conversation, which a stored response carries on.
+ */
+export interface Conversation {
+  instructions: Turn[];
+  messages: Turn[];
+}
+
 const ROLES: Record<string, Turn['role']> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant' };
 
 /** Items with a role and text content become turns; anything else (tool traffic, images) is left out. */
@@ -25,36 +35,26 @@ function turns(items: unknown[], param: string, textTypes: ReadonlySet<string>):
   return out;
 }
 
-/** Chat completions: every message, as received. */
-export function chatConversation(body: unknown): Turn[] {
+/** Chat completions: every message, as received (the client sends the whole conversation every time). */
+export function chatConversation(body: unknown): Conversation {
   const { messages } = requestObject(body).fields;
   if (!Array.isArray(messages)) throw new RequestError('"messages" must be a non-empty array of chat messages.', 'messages', 'invalid_messages');
-  return turns(messages, 'messages', new Set(['text']));
+  return { instructions: [], messages: turns(messages, 'messages', new Set(['text'])) };
 }
 
-/**
- * Responses: `instructions`, then `input` (a string, or its message items). Nothing is stored, so
- * a conversation carried by `previous_response_id` would reach the agent without its earlier turns.
- */
-export function responsesConversation(body: unknown): Turn[] {
-  const { input, instructions, previous_response_id: previous } = requestObject(body).fields;
-  if (previous !== undefined && previous !== null) {
-    throw new RequestError(
-      'mcp-model-shim stores no responses, so previous_response_id cannot carry an agent\'s conversation. Send the whole conversation in "input" (in LiteLLM\'s playground: Settings, turn off "Keep context on the gateway").',
-      'previous_response_id',
-      'response_not_stored',
-    );
-  }
+/** Responses: `instructions`, and `input` (a string, or its message items); earlier turns come from `previous_response_id`. */
+export function responsesConversation(body: unknown): Conversation {
+  const { input, instructions } = requestObject(body).fields;
   const system: Turn[] = typeof instructions === 'string' && instructions !== '' ? [{ role: 'system', content: instructions }] : [];
-  if (typeof input === 'string') return [...system, { role: 'user', content: input }];
+  if (typeof input === 'string') return { instructions: system, messages: [{ role: 'user', content: input }] };
   if (!Array.isArray(input)) throw new RequestError('"input" must be a string or a non-empty array of input items.', 'input', 'invalid_input');
-  return [...system, ...turns(input, 'input', new Set(['input_text', 'text', 'output_text']))];
+  return { instructions: system, messages: turns(input, 'input', new Set(['input_text', 'text', 'output_text'])) };
 }
 
 /** Legacy completions: the prompt is the one user turn. */
-export function completionsConversation(body: unknown): Turn[] {
+export function completionsConversation(body: unknown): Conversation {
   const { prompt } = requestObject(body).fields;
   const text = Array.isArray(prompt) ? prompt.filter((part) => typeof part === 'string').join('\n') : prompt;
   if (typeof text !== 'string' || text === '') throw new RequestError('"prompt" must be a non-empty string.', 'prompt', 'invalid_prompt');
-  return [{ role: 'user', content: text }];
+  return { instructions: [], messages: [{ role: 'user', content: text }] };
 }

@@ -1,7 +1,7 @@
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import type { ErrorResponse } from '../openai/errors.js';
 import type { Usage } from '../openai/usage.js';
-import type { Turn } from './conversation.js';
+import type { Conversation } from './conversation.js';
 
 /**
  * A face is one wire format a model is called through (chat completions, the Responses API,
@@ -20,6 +20,18 @@ export interface CallRequest {
   healthProbe: boolean;
   /** The caller asked for one JSON document (`response_format` / `text.format`: `json_object` or `json_schema`). */
   json: boolean;
+  /** Only in formats whose answers can be stored and continued (the Responses API). */
+  continuation?: Continuation;
+}
+
+/** A Responses request's side of stored responses; only agents' answers are stored. */
+export interface Continuation {
+  /** The id this request's answer has (`resp_…`). */
+  responseId: string;
+  /** `store`, true unless the request says false: keep the answer, so a later request can continue from it. */
+  store: boolean;
+  /** The stored response this request continues from. */
+  previousResponseId?: string;
 }
 
 /** What an answer may carry beside its content (an agent's steps and the LLM's own usage). */
@@ -28,6 +40,8 @@ export interface AnswerExtras {
   reasoning?: string;
   /** Token counts to report instead of the estimate from the text. */
   usage?: Usage;
+  /** What happened to the answer, where the format says so (a Responses agent answer); unset, nothing was stored or continued. */
+  stored?: { store: boolean; previousResponseId?: string };
 }
 
 /** Where a streamed answer's events go (the HTTP layer's `EventStream`). */
@@ -54,8 +68,9 @@ export interface Face<R extends CallRequest = CallRequest> {
   readonly place: ArgumentsPlace;
   parse(body: unknown): R;
   /** The whole conversation, for agent models (tools read only the user text). */
-  conversation(body: unknown): Turn[];
+  conversation(body: unknown): Conversation;
   /** The whole answer as a JSON body. */
   answer(request: R, model: string, content: string, extras?: AnswerExtras): object;
-  stream(request: R, model: string, sink: EventSink): AnswerStream;
+  /** `stored` says, from its first event, what the store does with the answer (see AnswerExtras). */
+  stream(request: R, model: string, sink: EventSink, stored?: AnswerExtras['stored']): AnswerStream;
 }

@@ -1,12 +1,14 @@
 import { MAY_HAVE_RUN, type ErrorResponse } from '../openai/errors.js';
 import { usageFor, type Usage } from '../openai/usage.js';
 import type { AnswerExtras, AnswerStream, EventSink } from './face.js';
-import { randomId, unixSeconds } from './ids.js';
 import type { ResponsesRequest } from './responses-request.js';
 
 /**
  * `response` objects and their stream events, as the official openai clients type them and
- * `client.responses.stream()` accumulates them. Nothing is stored (`store: false`).
+ * `client.responses.stream()` accumulates them. `store` and `previous_response_id` say what
+ * happened (`extras.stored`): only an agent's answer is stored.
+ * Everything in an answer follows from the request and the content (the items' ids from the
+ * response's), so the answer built for the store is the one a stream completed with.
  */
 
 interface Head {
@@ -15,16 +17,23 @@ interface Head {
   model: string;
   /** `text.format.type`: what the caller asked for (a schema is treated as `json_object`). */
   format: 'text' | 'json_object';
+  store: boolean;
+  previous_response_id: string | null;
 }
 
 type Status = 'in_progress' | 'completed' | 'failed';
 
-const head = (request: ResponsesRequest, model: string): Head => ({
-  id: randomId('resp_'),
-  created_at: unixSeconds(),
+const head = (request: ResponsesRequest, model: string, stored: AnswerExtras['stored']): Head => ({
+  id: request.continuation.responseId,
+  created_at: request.createdAt,
   model,
   format: request.json ? 'json_object' : 'text',
+  store: stored?.store ?? false,
+  previous_response_id: stored?.previousResponseId ?? null,
 });
+
+/** An item's id: its kind's prefix and the response's own random part (one reasoning item and one message per response). */
+const itemId = (h: Head, prefix: 'rs_' | 'msg_') => prefix + h.id.slice('resp_'.length);
 
 function usage(request: ResponsesRequest, content: string, counted?: Usage) {
   const { prompt_tokens: input, completion_tokens: output } = counted ?? usageFor(request.userText, content);
@@ -52,9 +61,9 @@ function response(h: Head, status: Status, output: object[], extra: { usage?: ob
     model: h.model,
     output,
     parallel_tool_calls: false,
-    previous_response_id: null,
+    previous_response_id: h.previous_response_id,
     reasoning: { effort: null, summary: null },
-    store: false,
+    store: h.store,
     temperature: null,
     text: { format: { type: h.format } },
     tool_choice: 'none',
@@ -74,11 +83,12 @@ function message(id: string, status: 'in_progress' | 'completed', content: objec
 }
 
 export function responsesAnswer(request: ResponsesRequest, model: string, content: string, extras: AnswerExtras = {}) {
-  const reasoning = extras.reasoning ? [{ id: randomId('rs_'), type: 'reasoning', summary: [{ type: 'summary_text', text: extras.reasoning }] }] : [];
-  const output = [...reasoning, message(randomId('msg_'), 'completed', [textPart(content)])];
+  const h = head(request, model, extras.stored);
+  const reasoning = extras.reasoning ? [{ id: itemId(h, 'rs_'), type: 'reasoning', summary: [{ type: 'summary_text', text: extras.reasoning }] }] : [];
+  const output = [...reasoning, message(itemId(h, 'msg_'), 'completed', [textPart(content)])];
   // `output_text` is the spec's convenience field: the SDKs add it to a created response, not to a
   // streamed one's final snapshot, and curl users have only what is sent. So it is sent.
-  return response(head(request, model), 'completed', output, { usage: usage(request, content, extras.usage), output_text: content });
+  return response(h, 'completed', output, { usage: usage(request, content, extras.usage), output_text: content });
 }
 
 /**
@@ -87,8 +97,8 @@ export function responsesAnswer(request: ResponsesRequest, model: string, conten
  * part done, item done), then `response.completed`; or `response.failed` when the call fails
  * after the stream started. Every event carries its `sequence_number`; there is no `[DONE]`.
  */
-export function responsesStream(request: ResponsesRequest, model: string, sink: EventSink): AnswerStream {
-  const h = head(request, model);
+export function responsesStream(request: ResponsesRequest, model: string, sink: EventSink, stored?: AnswerExtras['stored']): AnswerStream {
+  const h = head(request, model, stored);
   const output: object[] = [];
   let sequence = 0;
   let opened = false;
@@ -117,7 +127,7 @@ export function responsesStream(request: ResponsesRequest, model: string, sink: 
     progress(text) {
       open();
       if (!reasoning) {
-        reasoning = { id: randomId('rs_'), text: '' };
+        reasoning = { id: itemId(h, 'rs_'), text: '' };
         emit('response.output_item.added', { output_index: output.length, item: { id: reasoning.id, type: 'reasoning', summary: [] } });
         emit('response.reasoning_summary_part.added', {
           item_id: reasoning.id,
@@ -132,7 +142,7 @@ export function responsesStream(request: ResponsesRequest, model: string, sink: 
     finish(content, extras = {}) {
       open();
       closeReasoning();
-      const id = randomId('msg_');
+      const id = itemId(h, 'msg_');
       const at = { item_id: id, output_index: output.length, content_index: 0 };
       emit('response.output_item.added', { output_index: output.length, item: message(id, 'in_progress', []) });
       emit('response.content_part.added', { ...at, part: textPart('') });
@@ -142,7 +152,9 @@ export function responsesStream(request: ResponsesRequest, model: string, sink: 
       const item = message(id, 'completed', [textPart(content)]);
       emit('response.output_item.done', { output_index: output.length, item });
       output.push(item);
-      emit('response.completed', { response: response(h, 'completed', output, { usage: usage(request, content, extras.usage), output_text: content }) });
+      // The store may have failed since the stream began: the last word says what happened.
+      const final = extras.stored ? { ...h, store: extras.stored.store } : h;
+      emit('response.completed', { response: response(final, 'completed', output, { usage: usage(request, content, extras.usage), output_text: content }) });
       sink.end(false);
     },
     fail(error) {
@@ -152,7 +164,8 @@ export function responsesStream(request: ResponsesRequest, model: string, sink: 
       if (error.status === MAY_HAVE_RUN) stream.progress(`${error.body.error.message}\n`);
       open();
       closeReasoning();
-      emit('response.failed', { response: response(h, 'failed', output, { error: failure(error) }) });
+      // A failed answer is never stored.
+      emit('response.failed', { response: response({ ...h, store: false }, 'failed', output, { error: failure(error) }) });
       sink.end(false);
     },
   };

@@ -1,11 +1,16 @@
 import { RequestError } from '../errors.js';
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
-import type { CallRequest } from './face.js';
+import type { CallRequest, Continuation } from './face.js';
+import { randomId, unixSeconds } from './ids.js';
 import { asksForJson, contentText, requestObject } from './request-body.js';
 
 /** The parts of a Responses API request (`POST /v1/responses`) the shim uses; the rest is ignored. */
-export type ResponsesRequest = CallRequest;
+export interface ResponsesRequest extends CallRequest {
+  continuation: Continuation;
+  /** The answer's `created_at`: when the request came. */
+  createdAt: number;
+}
 
 export const RESPONSES_PLACE: ArgumentsPlace = {
   param: 'input',
@@ -14,27 +19,28 @@ export const RESPONSES_PLACE: ArgumentsPlace = {
   body: (model, text) => ({ model, input: text }),
 };
 
-/** The stored-response error: nothing is kept, so nothing can be fetched. */
-export function notStored(what: string): RequestError {
-  return new RequestError(
-    `mcp-model-shim stores no responses, so ${what} cannot be used. Send the tool's arguments (a JSON object) in "input" of a new request.`,
-    null,
-    'response_not_stored',
-  );
-}
-
 const TEXT_PARTS = new Set(['input_text', 'text', 'output_text']);
 
 /**
- * `previous_response_id` is ignored here: a tool's answer depends only on this request's input.
- * LiteLLM's playground sends it from a chat's second Responses turn on ("Keep context on the
- * gateway"). An agent, which needs the earlier turns, refuses it (`responsesConversation`).
+ * The answer's id is chosen here, so a streamed answer and the stored copy of it agree.
+ * `previous_response_id` and `store` count for agents only: a tool's answer depends only on this
+ * request's input (LiteLLM's playground sends `previous_response_id` from a chat's second
+ * Responses turn on, "Keep context on the gateway").
  */
 export function parseResponsesRequest(body: unknown): ResponsesRequest {
   const { fields, model } = requestObject(body);
-  const { input, stream, text } = fields;
+  const { input, stream, text, store, previous_response_id: previous } = fields;
   const { text: userText, only } = inputText(input);
-  return { model, userText, stream: stream === true, healthProbe: isHealthProbe(model, only), json: asksForJson((text as { format?: unknown } | null | undefined)?.format) };
+  return {
+    model,
+    userText,
+    stream: stream === true,
+    healthProbe: isHealthProbe(model, only),
+    json: asksForJson((text as { format?: unknown } | null | undefined)?.format),
+    // Read leniently: a tool ignores both, and an agent answers an id it does not hold with a 400.
+    continuation: { responseId: randomId('resp_'), store: store !== false, ...(previous !== undefined && previous !== null ? { previousResponseId: String(previous) } : {}) },
+    createdAt: unixSeconds(),
+  };
 }
 
 type Item = { type?: unknown; role?: unknown; content?: unknown } | null;

@@ -1,11 +1,13 @@
 import express, { type Express } from 'express';
 import type { Agent } from '../agents/agent.js';
+import { StoredResponses } from '../agents/stored-responses.js';
 import { DEFAULT_MAX_BODY_BYTES, type ApiKeyConfig } from '../config/types.js';
-import { CHAT, COMPLETIONS, RESPONSES } from '../faces/index.js';
+import { CHAT, COMPLETIONS, RESPONSES, type Face } from '../faces/index.js';
 import type { Llm } from '../llm/client.js';
 import type { ShimMetrics } from '../metrics.js';
 import type { ToolRegistry } from '../registry.js';
 import type { ReloadResult } from '../reload.js';
+import type { StateStore } from '../state/index.js';
 import type { Tracing } from '../tracing/index.js';
 import { authenticate, hasAdminKey } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
@@ -17,6 +19,7 @@ import { modelCall } from './routes/model-call.js';
 import { litellmRoutes } from './routes/litellm.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
+import { storedResponseRoutes } from './routes/stored-responses.js';
 import { unsupportedRoutes } from './routes/unsupported.js';
 
 export interface AppOptions {
@@ -38,10 +41,13 @@ export interface AppOptions {
   shuttingDown?: () => boolean;
   /** Re-reads and applies the config file (`POST /admin/reload`, for admin keys); none: no such route. */
   reload?: () => Promise<ReloadResult>;
+  /** Where agents' Responses answers are kept (the `state` section). */
+  store: StateStore;
 }
 
 /** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, the probes. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false, reload }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false, reload, store }: AppOptions): Express {
+  const responses = new StoredResponses(store);
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
@@ -55,8 +61,9 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   // Each face at the four places clients send it: under a tool (LiteLLM's `api_base`), with or
   // without `/v1`, and at the root, where `body.model` names the tool.
   // One route per path (not an array), so a request's route template names the door it came by.
-  for (const [endpoint, face] of [['chat/completions', CHAT], ['responses', RESPONSES], ['completions', COMPLETIONS]] as const) {
-    const handler = modelCall(registry, face, { keepAliveMs, llm, agents });
+  const faces: [string, Face][] = [['chat/completions', CHAT], ['responses', RESPONSES], ['completions', COMPLETIONS]];
+  for (const [endpoint, face] of faces) {
+    const handler = modelCall(registry, face, { keepAliveMs, llm, agents, responses });
     for (const path of [`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`]) app.post(path, handler);
   }
   app.use(modelRoutes(registry, agents));
@@ -65,6 +72,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   if (reload && hasAdminKey(apiKeys)) app.use(adminRoutes(reload));
   if (metrics) app.use(metricsRoutes(metrics));
   app.use(litellmRoutes(registry, agents));
+  app.use(storedResponseRoutes(responses));
   app.use(unsupportedRoutes(registry, agents));
   app.use(routeNotFound());
   app.use(errorHandler());

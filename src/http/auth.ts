@@ -16,6 +16,8 @@ export interface Caller {
   restricted: boolean;
   /** `admin: true`: may reload the config (`POST /admin/reload`). */
   admin: boolean;
+  /** Whose records (stored responses) are its own: a digest of the key, the same on every replica and after a reorder of the keys. */
+  owner: string;
 }
 
 // Docker and Kubernetes probe without credentials; the probes name upstreams, never their addresses.
@@ -26,7 +28,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 function toKeys(configs: ApiKeyConfig[]): Key[] {
   return configs.map((config, i) => {
     const { key, name = `key${i + 1}`, tools, admin = false } = typeof config === 'string' ? { key: config } : config;
-    return { name, digest: sha256(key), allows: tools ? globMatcher(tools) : () => true, restricted: tools !== undefined, admin };
+    const digest = sha256(key);
+    const owner = createHash('sha256').update('mcp-model-shim owner\0').update(digest).digest('hex').slice(0, 32);
+    return { name, digest, allows: tools ? globMatcher(tools) : () => true, restricted: tools !== undefined, admin, owner };
   });
 }
 
@@ -67,7 +71,7 @@ export function authenticate(configs: ApiKeyConfig[] | undefined): RequestHandle
       });
       return;
     }
-    res.locals.caller = { name: key.name, allows: key.allows, restricted: key.restricted, admin: key.admin } satisfies Caller;
+    res.locals.caller = { name: key.name, allows: key.allows, restricted: key.restricted, admin: key.admin, owner: key.owner } satisfies Caller;
     next();
   };
 }
@@ -85,6 +89,14 @@ export function callerIsAdmin(res: Response): boolean {
 /** Whether this request's key may use the model `name`, a tool or an agent (without keys, any). */
 export function callerAllows(res: Response, name: string): boolean {
   return (res.locals.caller as Caller | undefined)?.allows(name) ?? true;
+}
+
+/** Without keys there is one caller: everybody. */
+const ANYONE = 'anyone';
+
+/** The owner of the records this request stores and may read. */
+export function ownerOf(res: Response): string {
+  return (res.locals.caller as Caller | undefined)?.owner ?? ANYONE;
 }
 
 /** The tools this request may see: all of them, or its key's allow-list. */

@@ -24,7 +24,12 @@ interface Model {
   description: string;
   /** A repeat is harmless (a read-only or idempotent tool): retried onto another replica. */
   retrySafe: boolean;
+  /** An agent: its Responses answers are stored on the replica that made them (with the in-memory store). */
+  agent: boolean;
 }
+
+/** LiteLLM's check that sends a request with `previous_response_id` to the deployment that made that response. */
+const RESPONSE_AFFINITY = 'responses_api_deployment_check';
 
 export type SnippetFormat = 'yaml' | 'json';
 
@@ -57,7 +62,14 @@ const REPLICA_ALLOWED_FAILS = { InternalServerErrorAllowedFails: 0, ServiceUnava
  * - `health_check_model`: any health check that still happens (the UI's "test connection")
  *   names the shim's sentinel model, which the shim answers without running anything.
  * All are per deployment, so pasting only the `model_list` keeps them; `general_settings` is
- * the one global key, and it only affects models that disable their health check.
+ * a global key, and it only affects models that disable their health check.
+ *
+ * Agents store their Responses answers, in memory unless the shim has `state.redisUrl`. LiteLLM
+ * rewrites a response's id to name the deployment that made it; `router_settings.
+ * model_group_affinity_config` with `responses_api_deployment_check`, for the agent models only,
+ * sends a request with `previous_response_id` back to that deployment, so a conversation stays on
+ * the replica that holds it. When that deployment is out of rotation LiteLLM picks another, which
+ * does not hold it: that is what Redis is for.
  *
  * Replicas (several base URLs) change two things, from LiteLLM 1.109.0's router: it reports a
  * refused connection, a reset mid-call and a 500 as one error, so nothing can tell "not sent" from
@@ -71,16 +83,18 @@ const REPLICA_ALLOWED_FAILS = { InternalServerErrorAllowedFails: 0, ServiceUnava
 export function litellmConfig(tools: readonly RegisteredTool[], { baseUrl, tools: pattern, apiKeyEnv, agents = [] }: SnippetOptions) {
   const bases = (typeof baseUrl === 'string' ? [baseUrl] : baseUrl).map((url) => url.replace(/\/+$/, ''));
   const models: Model[] = [
-    ...tools.map((tool) => ({ name: tool.name, description: tool.definition.description ?? `MCP tool ${tool.name}`, retrySafe: isRetrySafe(tool.definition) })),
+    ...tools.map((tool) => ({ name: tool.name, description: tool.definition.description ?? `MCP tool ${tool.name}`, retrySafe: isRetrySafe(tool.definition), agent: false })),
     // An agent may call tools that change data: never retried.
-    ...agents.map((name) => ({ name, description: `Agent ${name}: answers with an LLM that calls MCP tools`, retrySafe: false })),
+    ...agents.map((name) => ({ name, description: `Agent ${name}: answers with an LLM that calls MCP tools`, retrySafe: false, agent: true })),
   ];
   const selected = pattern ? models.filter((model) => globMatcher([pattern])(model.name)) : models;
   const apiKey = apiKeyEnv ? `os.environ/${apiKeyEnv}` : 'dummy-key';
   const replicated = bases.length > 1;
+  const conversing = selected.filter((model) => model.agent);
   return {
     model_list: selected.flatMap((model) => bases.map((base) => deployment(model, base, apiKey, replicated))),
     general_settings: { health_check_skip_disabled_background_models: true },
+    ...(conversing.length > 0 ? { router_settings: { model_group_affinity_config: Object.fromEntries(conversing.map((model) => [model.name, [RESPONSE_AFFINITY]])) } } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { RequestError } from '../errors.js';
 import { argumentsError, IN_CHAT_MESSAGE, type ArgumentsPlace } from '../openai/arguments.js';
 import type { ToolDefinition } from '../upstreams/types.js';
 import type { Llm } from './client.js';
+import { FunctionNames } from './function-names.js';
 
 const INSTRUCTIONS =
   'You fill in the arguments of one tool from what a person asked for. Call the tool exactly once, ' +
@@ -30,6 +31,8 @@ export async function argumentsFromLlm(
   place: ArgumentsPlace = IN_CHAT_MESSAGE,
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
+  // The tool under a name strict providers accept as a function's.
+  const offered = { ...tool, name: new FunctionNames([tool.name]).function(tool.name) };
   const messages: ChatCompletionMessageParam[] = [
     { role: 'system', content: INSTRUCTIONS },
     { role: 'user', content: text },
@@ -37,7 +40,7 @@ export async function argumentsFromLlm(
   let problem = '';
   for (let attempt = 1; attempt <= 2; attempt += 1) {
     const completion = await llm.complete(
-      { messages, tools: [asFunction(tool)], tool_choice: { type: 'function', function: { name: tool.name } } },
+      { messages, tools: [asFunction(offered)], tool_choice: { type: 'function', function: { name: offered.name } } },
       signal,
     );
     const message = completion.choices[0]?.message;

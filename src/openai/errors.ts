@@ -1,5 +1,6 @@
-import { RequestError, UnknownToolError } from '../errors.js';
+import { RequestError, UnknownResponseError, UnknownToolError } from '../errors.js';
 import { redact } from '../secrets.js';
+import { STATE } from '../state/errors.js';
 import { CallCancelledError, LLM, LlmFailedError, ResultTooLargeError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
 
 /** OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`. */
@@ -35,22 +36,26 @@ export interface ErrorContext {
 export function toErrorResponse(err: unknown, { retrySafe = false }: ErrorContext = {}): ErrorResponse {
   if (err instanceof RequestError) return respond(400, 'invalid_request_error', err.message, err.param, err.code);
   if (err instanceof UnknownToolError) return respond(404, 'invalid_request_error', err.message, 'model', 'model_not_found');
+  if (err instanceof UnknownResponseError) return respond(404, 'invalid_request_error', err.message, null, 'response_not_found');
   if (err instanceof UpstreamError) return upstreamResponse(err, retrySafe);
   const bodyError = bodyParserResponse(err);
   if (bodyError) return bodyError;
   return respond(500, 'server_error', 'Internal error in mcp-model-shim; the shim log has the details.', null, 'internal_error');
 }
 
+/** Not the tools' servers: the LLM and the state store name themselves in the code. */
+const UNAVAILABLE_CODES: Record<string, string> = { [LLM]: 'llm_unavailable', [STATE]: 'store_unavailable' };
+
 function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse {
   if (err instanceof UpstreamUnavailableError) {
     // Never sent, so safe to retry: 503 + Retry-After is what clients and LiteLLM retry on.
-    const response = respond(503, 'upstream_error', err.message, null, err.upstream === LLM ? 'llm_unavailable' : 'upstream_unavailable');
+    const response = respond(503, 'upstream_error', err.message, null, UNAVAILABLE_CODES[err.upstream] ?? 'upstream_unavailable');
     response.headers['retry-after'] = String(err.retryAfterSeconds);
     return response;
   }
   if (err instanceof UpstreamBusyError) {
     // Nothing ran: a retry after a short wait is exactly right.
-    const response = respond(429, 'rate_limit_error', err.message, null, 'upstream_busy');
+    const response = respond(429, 'rate_limit_error', err.message, null, err.upstream === LLM ? 'llm_rate_limited' : 'upstream_busy');
     response.headers['retry-after'] = '1';
     return response;
   }

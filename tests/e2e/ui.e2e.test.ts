@@ -66,7 +66,8 @@ describe("LiteLLM's admin UI playground, headless", () => {
     await promisify(execFile)('psql', [
       process.env.E2E_DATABASE_URL!,
       '-c',
-      "DROP TABLE IF EXISTS ui_orders; CREATE TABLE ui_orders (id serial, item text, amount int); INSERT INTO ui_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);",
+      "DROP TABLE IF EXISTS ui_orders; CREATE TABLE ui_orders (id serial, item text, amount int); INSERT INTO ui_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);" +
+        "DROP TABLE IF EXISTS ui_sales; CREATE TABLE ui_sales (id serial, item text, amount int); INSERT INTO ui_sales (item, amount) VALUES ('widget', 10), ('gadget', 20), ('gizmo', 30);",
     ]);
     shims = await startPostgresShims(['echo']);
     // An agent model over the PostgreSQL server's query tool, thinking with the scripted stand-in
@@ -76,7 +77,7 @@ describe("LiteLLM's admin UI playground, headless", () => {
     const tools = litellmConfig(shims.direct.registry.list(), { baseUrl: shims.direct.url });
     const agents = litellmConfig([], { baseUrl: `http://127.0.0.1:${agentPort}`, agents: ['orders-analyst'] });
     const thinker = { model_name: 'gpt-test', litellm_params: { model: 'openai/gpt-test', api_base: llm.baseUrl, api_key: 'scripted' } };
-    litellm = await startLiteLLM({ ...tools, model_list: [...tools.model_list, ...agents.model_list, thinker] });
+    litellm = await startLiteLLM({ ...tools, model_list: [...tools.model_list, ...agents.model_list, thinker], router_settings: agents.router_settings });
     agentShim = await startShim(
       {
         server: {},
@@ -265,4 +266,54 @@ describe("LiteLLM's admin UI playground, headless", () => {
     expect(rows).toContain('| gadget | 5 |');
     expect(offLoopback).toEqual([]);
   }, 120_000);
+
+  test("with /v1/responses and the playground's default settings, an agent holds a conversation of three messages: its LLM gets the earlier turns each time", async () => {
+    const sent = recordPosts('/responses');
+    const asked = llm.requests.length;
+    const all = { operation: 'select', query: 'SELECT item, amount FROM ui_sales ORDER BY id' };
+    const over15 = { operation: 'select', query: 'SELECT item, amount FROM ui_sales WHERE amount > 15 ORDER BY id' };
+    llm.reply(
+      { toolCalls: [{ name: 'pg_execute_query', arguments: all }] },
+      { text: 'There are three orders: widget 10, gadget 20, gizmo 30.' },
+      { toolCalls: [{ name: 'pg_execute_query', arguments: over15 }] },
+      { text: 'Over 15: gadget 20 and gizmo 30.' },
+      { text: 'That was 2 orders.' },
+    );
+    const answered = (text: string) => async (answer: Locator) => {
+      await answer.getByText(text).waitFor();
+    };
+    await ask('/v1/responses', 'orders-analyst', 'show me all orders', answered('There are three orders: widget 10, gadget 20, gizmo 30.'));
+    await ask('/v1/responses', 'orders-analyst', 'only the ones over 15', answered('Over 15: gadget 20 and gizmo 30.'), { sameChat: true });
+    await ask('/v1/responses', 'orders-analyst', 'how many was that?', answered('That was 2 orders.'), { sameChat: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const screenshot = path.join(ARTIFACTS, 'ui-agent-conversation.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`screenshot of the three-message conversation: ${screenshot}`);
+
+    // The playground kept the context on the gateway: from the second message on it sent only the new
+    // message and the last response's id (as LiteLLM rewrote it).
+    expect(sent).toHaveLength(3);
+    const [, second, third] = sent as { input: unknown; previous_response_id?: string }[];
+    for (const [body, text] of [[second!, 'only the ones over 15'], [third!, 'how many was that?']] as const) {
+      expect(body.previous_response_id).toMatch(/^resp_/);
+      expect(JSON.stringify(body.input)).toContain(text);
+      expect(JSON.stringify(body.input)).not.toContain('show me all orders');
+    }
+
+    // What the agent's LLM received: each turn with everything before it, tool results from the real rows.
+    type Asked = { messages: { role: string; content: string | null; tool_calls?: unknown[] }[] };
+    const turns = (llm.requests.slice(asked) as unknown as Asked[]).map((request) => request.messages.map((message) => (message.tool_calls ? 'tool calls' : message.content)));
+    expect(turns).toHaveLength(5);
+    const firstResult = turns[1]![2]!;
+    expect(firstResult).toContain('| gizmo | 30 |');
+    expect(turns[2]).toEqual(['show me all orders', 'tool calls', firstResult, 'There are three orders: widget 10, gadget 20, gizmo 30.', 'only the ones over 15']);
+    const secondResult = turns[3]![6]!;
+    expect(secondResult).toContain('| gadget | 20 |');
+    expect(secondResult).toContain('| gizmo | 30 |');
+    expect(secondResult).not.toContain('widget');
+    expect(turns[4]).toEqual([...turns[3]!, 'Over 15: gadget 20 and gizmo 30.', 'how many was that?']);
+    // The answer the LLM gave is what the rows say.
+    expect(await psqlRows(over15.query)).toHaveLength(2);
+    expect(offLoopback).toEqual([]);
+  }, 180_000);
 });

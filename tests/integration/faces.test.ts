@@ -147,23 +147,32 @@ describe('the Responses API face', () => {
     const openai = clientForTool(shim, 'echo');
     const response = await openai.responses.create({ model: 'echo', input: 'second turn', previous_response_id: 'resp_abc' });
     expect(response.output_text).toBe('echo: second turn');
-    expect(response.previous_response_id).toBeNull();
+    expect(response).toMatchObject({ previous_response_id: null, store: false });
   });
 
-  test('nothing is stored: the stored-response routes are a clear 400', async () => {
+  test("a tool's answer is never stored: retrieving or deleting it is a 404 that says so; cancel and input_items a 400", async () => {
     const openai = clientForTool(shim, 'echo');
-    await expect(openai.responses.retrieve('resp_abc')).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    const response = await openai.responses.create({ model: 'echo', input: 'kept?' });
+    expect(response).toMatchObject({ store: false });
+    await expect(openai.responses.retrieve(response.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     for (const [method, path] of [
-      ['get', '/v1/responses/resp_abc'],
-      ['delete', '/responses/resp_abc'],
+      ['get', `/v1/responses/${response.id}`],
+      ['delete', `/responses/${response.id}`],
+      ['get', `/tools/echo/v1/responses/${response.id}`],
+    ] as const) {
+      const res = await request(shim.url)[method](path);
+      expect([path, res.status]).toEqual([path, 404]);
+      expect(expectOpenAIError(res.body, 'response_not_found').message).toContain("a tool's never are");
+    }
+    for (const [method, path] of [
       ['post', '/v1/responses/resp_abc/cancel'],
       ['get', '/tools/echo/responses/resp_abc/input_items'],
     ] as const) {
       const res = await request(shim.url)[method](path);
       expect([path, res.status]).toEqual([path, 400]);
-      expectOpenAIError(res.body, 'response_not_stored');
+      expectOpenAIError(res.body, 'unsupported_endpoint');
     }
-    expect(adapter.received).toEqual([]);
+    expect(adapter.received).toHaveLength(1);
   });
 
   test("LiteLLM's health-check prompt is answered without running the tool", async () => {

@@ -137,7 +137,7 @@ describe('arguments from plain text (fromText: llm)', () => {
     await expect(ask('pg_execute_query', 'show orders')).rejects.toMatchObject({
       status: 502,
       code: 'llm_failed',
-      message: expect.stringContaining('the LLM (llm.baseUrl) answered HTTP 500: 500 model overloaded'),
+      message: expect.stringContaining('the LLM (llm.baseUrl) answered HTTP 500: model overloaded'),
     });
     llm.reply({ status: 400, message: 'this model does not support tools' });
     await expect(ask('pg_execute_query', 'show orders')).rejects.toMatchObject({ status: 400, code: 'llm_refused', message: expect.stringContaining('does not support tools') });

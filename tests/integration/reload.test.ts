@@ -140,6 +140,7 @@ describe('reloading the config of a running shim', () => {
     ['a file that is not YAML', () => writeFileSync(file, '{ mcpServers: [unclosed'), /not valid YAML or JSON/],
     ['an unset variable', () => writeFileSync(file, JSON.stringify({ ...base, mcpServers: { local: stdio({ env: { TOKEN: '${NO_SUCH_VARIABLE_FOR_THE_SHIM}' } }) } })), /NO_SUCH_VARIABLE_FOR_THE_SHIM/],
     ['a port change', () => writeFileSync(file, JSON.stringify({ ...base, server: { ...base.server, port: 1 } })), /server\.port cannot change while the shim runs: restart it/],
+    ['a change of the state store', () => writeFileSync(file, JSON.stringify({ ...base, state: { maxEntries: 5 } })), /^state cannot change while the shim runs: restart it/],
   ])('%s is refused: the running config stays, the admin route answers 400 with the reason', async (_what, breakIt, reason) => {
     write(base);
     await shim.reload();

@@ -44,6 +44,18 @@ mcpServers:
     });
   });
 
+  test('the state section: Redis from the environment, its password a secret; a URL that is not redis:// is refused', () => {
+    const yaml = `
+mcpServers: { fs: { command: npx } }
+state: { redisUrl: "\${REDIS_URL}", maxEntries: 500, maxBytes: 1048576, ttlSeconds: 3600 }
+`;
+    const config = parseConfig(yaml, { REDIS_URL: 'redis://:s3cret-pass@redis:6379/0' });
+    expect(config.state).toEqual({ redisUrl: 'redis://:s3cret-pass@redis:6379/0', maxEntries: 500, maxBytes: 1048576, ttlSeconds: 3600 });
+    expect(secretsOf(config)).toContain('s3cret-pass');
+    expect(configError(() => parseConfig('mcpServers: {}\nstate: { redisUrl: "http://redis:6379" }', {}))).toMatch(/state\.redisUrl/);
+    expect(configError(() => parseConfig('mcpServers: {}\nstate: { maxEntries: 0 }', {}))).toMatch(/state\.maxEntries/);
+  });
+
   test('a Claude Desktop style JSON file loads', () => {
     const json = JSON.stringify({ mcpServers: { fs: { command: 'npx', args: ['-y', 'server-fs'], env: { ROOT: '/tmp' } } } });
     expect(parseConfig(json, {})).toEqual({

@@ -1,21 +1,34 @@
 import type { Request, Response } from 'express';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { agentTools, type Agent } from '../../agents/agent.js';
 import { runAgent, type AgentAnswer, type AgentStep } from '../../agents/run.js';
+import type { StoredResponses } from '../../agents/stored-responses.js';
 import { RequestError } from '../../errors.js';
-import type { CallRequest, Face } from '../../faces/index.js';
+import type { AnswerExtras, CallRequest, Face } from '../../faces/index.js';
 import type { Llm } from '../../llm/client.js';
 import type { ToolRegistry } from '../../registry.js';
 import { abortOnClientClose } from '../abort.js';
-import { visibleTools } from '../auth.js';
+import { ownerOf, visibleTools } from '../auth.js';
 import { EventStream } from '../event-stream.js';
 import { failStream } from '../stream-failure.js';
+
+export interface AgentCallContext {
+  llm: Llm;
+  registry: ToolRegistry;
+  /** Where Responses answers are kept and continued from. */
+  responses: StoredResponses;
+  keepAliveMs: number;
+}
 
 /**
  * A call to an agent model through any face: the conversation goes to the LLM with the agent's
  * tools. Streamed, it is one assistant message: each step as reasoning as it happens, then the
  * answer as content, ending once; tool calls are never streamed as `tool_calls`.
+ * On the Responses API the answer is stored unless the request says `store: false`, and
+ * `previous_response_id` puts the stored conversation before the new input.
  */
-export async function agentCall<R extends CallRequest>(agent: Agent, llm: Llm, registry: ToolRegistry, face: Face<R>, request: R, req: Request, res: Response, keepAliveMs: number): Promise<void> {
+export async function agentCall<R extends CallRequest>(agent: Agent, face: Face<R>, request: R, req: Request, res: Response, context: AgentCallContext): Promise<void> {
+  const { llm, registry, responses, keepAliveMs } = context;
   const own = (req.body as { tools?: unknown } | undefined)?.tools;
   if (Array.isArray(own) && own.length > 0) {
     throw new RequestError(`"${agent.name}" is an agent model: it owns its tools, so a request may not bring "tools". Send only the conversation.`, 'tools', 'agent_owns_tools');
@@ -24,18 +37,34 @@ export async function agentCall<R extends CallRequest>(agent: Agent, llm: Llm, r
   res.locals.upstream = 'agent';
   // Its failures are retry-safe only when none of its tools may change data.
   res.locals.retrySafe = !agent.allowMutations;
-  const conversation = face.conversation(req.body);
+  const { instructions, messages } = face.conversation(req.body);
+  const { continuation } = request;
+  const owner = ownerOf(res);
+  const earlier: ChatCompletionMessageParam[] = continuation?.previousResponseId ? await responses.conversation(owner, continuation.previousResponseId) : [];
+  const conversation = { instructions, messages: [...earlier, ...messages] };
   const tools = agentTools(agent, visibleTools(res, registry));
   const signal = abortOnClientClose(res);
+  const stored = continuation && { store: continuation.store, ...(continuation.previousResponseId ? { previousResponseId: continuation.previousResponseId } : {}) };
+
+  /**
+   * The answer's extras. When it is to be stored it is kept first, so a request that follows at
+   * once finds it; when the store fails, the answer says it was not stored.
+   */
+  const settle = async ({ content, steps, usage, transcript }: AgentAnswer): Promise<AnswerExtras> => {
+    const reasoning = steps.map(stepLine).join('');
+    const extras: AnswerExtras = { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}), ...(stored ? { stored } : {}) };
+    if (!continuation?.store) return extras;
+    const kept = await responses.keep(owner, continuation.responseId, face.answer(request, agent.name, content, extras), transcript);
+    return kept ? extras : { ...extras, stored: { ...stored!, store: false } };
+  };
 
   if (!request.stream) {
-    const { content, steps, usage } = await runAgent(agent, llm, tools, conversation, { signal });
-    const reasoning = steps.map(stepLine).join('');
-    res.json(face.answer(request, agent.name, content, { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}) }));
+    const result = await runAgent(agent, llm, tools, conversation, { signal });
+    res.json(face.answer(request, agent.name, result.content, await settle(result)));
     return;
   }
   const events = new EventStream(res, keepAliveMs);
-  const answer = face.stream(request, agent.name, events);
+  const answer = face.stream(request, agent.name, events, stored);
   let result: AgentAnswer;
   try {
     result = await runAgent(agent, llm, tools, conversation, { signal, onStep: (step) => answer.progress(stepLine(step)) });
@@ -43,7 +72,7 @@ export async function agentCall<R extends CallRequest>(agent: Agent, llm: Llm, r
     failStream(err, events, answer, res);
     return;
   }
-  answer.finish(result.content, result.usage ? { usage: result.usage } : {});
+  answer.finish(result.content, await settle(result));
 }
 
 /** What a person watching sees of one step: the tool, its arguments, a short result, the time it took. */

@@ -7,8 +7,8 @@ export type HealthStatus = 'ok' | 'degraded' | 'shutting-down';
 /**
  * `GET /health` is liveness: 200 while the process serves, whatever its upstreams do (restarting
  * the shim would not bring them back sooner: it reconnects on its own). `GET /ready` is readiness,
- * with the same body: 503 while no upstream is ready or once a shutdown began, so a balancer
- * sends calls elsewhere before the listener closes.
+ * with the same body: 503 while no upstream is ready (connected, with its tools listed) or once a
+ * shutdown began, so a balancer sends calls elsewhere before the listener closes.
  */
 export function healthRoutes(registry: ToolRegistry, shuttingDown: () => boolean): Router {
   const router = Router();
@@ -16,7 +16,7 @@ export function healthRoutes(registry: ToolRegistry, shuttingDown: () => boolean
     const upstreams = registry.health();
     const states = Object.values(upstreams).map((upstream) => upstream.state);
     const status: HealthStatus = shuttingDown() ? 'shutting-down' : states.every((s) => s === 'ready') ? 'ok' : 'degraded';
-    return { ready: status !== 'shutting-down' && states.includes('ready'), body: { status, upstreams } };
+    return { ready: status !== 'shutting-down' && registry.serving(), body: { status, upstreams } };
   };
   router.get('/health', (_req, res) => {
     res.json(state().body);

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Agent } from '../../agents/agent.js';
+import type { StoredResponses } from '../../agents/stored-responses.js';
 import { RequestError } from '../../errors.js';
 import type { CallRequest, Face } from '../../faces/index.js';
 import { argumentsForCall, callTool, findTool } from '../../invoke.js';
@@ -25,6 +26,8 @@ export interface ModelCallOptions {
   llm?: Llm;
   /** Agent models by name (`agents:` in the config). */
   agents?: ReadonlyMap<string, Agent>;
+  /** Agents' stored Responses answers. */
+  responses: StoredResponses;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface ModelCallOptions {
  * is named by the path (`/tools/:name/…`) or, on the plain OpenAI routes, by `body.model`; the
  * face's text (last user message, input, prompt) holds the arguments. Every face takes this path.
  */
-export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs, llm, agents }: ModelCallOptions): RequestHandler {
+export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs, llm, agents, responses }: ModelCallOptions): RequestHandler {
   return async (req: Request, res: Response) => {
     const request = face.parse(req.body);
     const name = (req.params as { name?: string }).name ?? request.model;
@@ -43,7 +46,7 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
       return;
     }
     if (agent && llm) {
-      await agentCall(agent, llm, registry, face, request, req, res, keepAliveMs);
+      await agentCall(agent, face, request, req, res, { llm, registry, responses, keepAliveMs });
       return;
     }
     const tool = findTool(visibleTools(res, registry), name);

@@ -2,17 +2,13 @@ import { Router, type Request, type Response } from 'express';
 import type { Agent } from '../../agents/agent.js';
 import { RequestError } from '../../errors.js';
 import { withoutProvider } from '../../faces/request-body.js';
-import { notStored } from '../../faces/responses-request.js';
 import { findTool } from '../../invoke.js';
 import type { ToolRegistry } from '../../registry.js';
 import { callerAllows, visibleTools } from '../auth.js';
 
-const RESPONSE_BY_ID = ['/responses/:id', '/v1/responses/:id', '/tools/:name/responses/:id', '/tools/:name/v1/responses/:id'];
-
 /**
  * What the faces do not serve, answered so that no client cools a tool down by mistake: LiteLLM
  * takes a deployment out of rotation after a 404, for everyone, but not after a 400.
- * - stored responses (`GET`/`DELETE /responses/{id}`, its `cancel` and `input_items`): 400, nothing is stored;
  * - any other endpoint under a tool that exists (`/tools/<tool>/embeddings`, …), or any endpoint
  *   whose `body.model` names one (a wildcard route's `/embeddings`): 400 `unsupported_endpoint`;
  * - under `/tools/<unknown>/`: 404 `model_not_found`, as on the faces.
@@ -22,15 +18,6 @@ export function unsupportedRoutes(registry: ToolRegistry, agents: ReadonlyMap<st
   // An agent model is a model too: its unsupported endpoints are a 400, not a 404.
   const model = (res: Response, name: string): Model =>
     agents.has(name) && callerAllows(res, name) ? { name, kind: 'an agent model' } : { name: findTool(visibleTools(res, registry), name).name, kind: 'an MCP tool' };
-  router.get(RESPONSE_BY_ID, () => {
-    throw notStored('GET /responses/{id}');
-  });
-  router.delete(RESPONSE_BY_ID, () => {
-    throw notStored('DELETE /responses/{id}');
-  });
-  router.all(RESPONSE_BY_ID.map((path) => `${path}/*rest`), () => {
-    throw notStored('a stored response');
-  });
   router.all('/tools/:name/*rest', (req, res) => {
     unsupported(model(res, String(req.params.name)), req);
   });
