@@ -15,6 +15,7 @@ import { modelCall } from './routes/model-call.js';
 import { litellmRoutes } from './routes/litellm.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
+import { openapiRoutes } from './routes/openapi.js';
 import { unsupportedRoutes } from './routes/unsupported.js';
 
 export interface AppOptions {
@@ -57,6 +58,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   }
   app.use(modelRoutes(registry, agents));
   app.use(adapterRoutes(registry));
+  app.use(openapiRoutes(registry, { secured: (apiKeys?.length ?? 0) > 0 }));
   app.use(healthRoutes(registry, shuttingDown));
   if (metrics) app.use(metricsRoutes(metrics));
   app.use(litellmRoutes(registry, agents));
