@@ -14,7 +14,7 @@ import { ToolRegistry } from './registry.js';
 import { secretsOf, useSecrets } from './secrets.js';
 import { loadTracing } from './tracing/index.js';
 
-export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes'> {
+export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes' | 'docs'> {
   host: string;
   port: number;
   /** Listen beyond loopback without API keys (`--allow-unauthenticated`). */
@@ -77,7 +77,7 @@ export async function startShim(
     if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
   }
   let shuttingDown = false;
-  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, shuttingDown: () => shuttingDown });
+  const app = createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, shuttingDown: () => shuttingDown, docs: config.server.docs !== false });
   const server = createHttpServer(app);
   try {
     await listen(server, port, host);

@@ -10,6 +10,7 @@ import { authenticate } from './auth.js';
 import { errorHandler, routeNotFound } from './error-handler.js';
 import { requestLog } from './request-log.js';
 import { adapterRoutes } from './routes/adapter.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { modelCall } from './routes/model-call.js';
 import { litellmRoutes } from './routes/litellm.js';
@@ -35,16 +36,20 @@ export interface AppOptions {
   agents?: ReadonlyMap<string, Agent>;
   /** True once a shutdown began: `/ready` answers 503 from then on. */
   shuttingDown?: () => boolean;
+  /** `GET /docs`, the page to see and try every tool (`server.docs`, default on). */
+  docs?: boolean;
 }
 
 /** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, the probes. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false }: AppOptions = {}): Express {
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false, docs = true }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
   app.set('etag', false);
   if (tracing) app.use(tracing.serverSpans());
   app.use(requestLog(metrics));
+  // The page asks for a key itself; the document it loads with it is behind the check.
+  if (docs) app.use(docsRoutes());
   // Before the body is read: a caller without a key costs nothing.
   app.use(authenticate(apiKeys));
   // Any content type is read as JSON: some clients omit the header, and the body must be JSON anyway.
