@@ -61,9 +61,9 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
     const handler = modelCall(registry, face, { keepAliveMs, llm, agents });
     for (const path of [`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`]) app.post(path, handler);
   }
+  app.use(openapiRoutes(registry, { secured: (apiKeys?.length ?? 0) > 0 }));
   app.use(modelRoutes(registry, agents));
   app.use(adapterRoutes(registry));
-  app.use(openapiRoutes(registry, { secured: (apiKeys?.length ?? 0) > 0 }));
   app.use(healthRoutes(registry, shuttingDown));
   if (metrics) app.use(metricsRoutes(metrics));
   app.use(litellmRoutes(registry, agents));
