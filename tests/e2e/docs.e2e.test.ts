@@ -1,25 +1,15 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { ShimConfig } from '../../src/config/types.js';
 import { startShim, type RunningShim } from '../../src/server.js';
+import { loopbackChromium, type LoopbackBrowser } from './chromium.js';
+import { PG_SERVER, psql, psqlJson } from './postgres-shims.js';
 
-const run = promisify(execFile);
-const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
-const CHROMIUM = '/usr/bin/chromium'; // Debian's package, installed by .ci/run
 const ARTIFACTS = path.resolve(__dirname, 'artifacts');
 const ORDERS = 'SELECT item, amount FROM docs_orders ORDER BY id';
 const ALL_TOOLS_KEY = 'docs-e2e-every-tool';
 const MANAGE_ONLY_KEY = 'docs-e2e-manage-tools-only';
-
-/** The rows PostgreSQL itself returns for `sql`, as objects. */
-async function psqlRows(sql: string): Promise<Record<string, unknown>[]> {
-  const { stdout } = await run('psql', [process.env.E2E_DATABASE_URL!, '-At', '-c', `SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM (${sql}) q`]);
-  return JSON.parse(stdout) as Record<string, unknown>[];
-}
 
 function postgresShim(server: ShimConfig['server']): Promise<RunningShim> {
   return startShim(
@@ -31,46 +21,18 @@ function postgresShim(server: ShimConfig['server']): Promise<RunningShim> {
 describe('/docs in headless Chromium, with no network beyond loopback', () => {
   let open: RunningShim;
   let keyed: RunningShim;
-  let profile: string;
-  let browser: BrowserContext;
+  let chromium: LoopbackBrowser;
   let page: Page;
-  const offLoopback: string[] = [];
+  let offLoopback: string[];
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    await run('psql', [
-      process.env.E2E_DATABASE_URL!,
-      '-c',
-      "DROP TABLE IF EXISTS docs_orders; CREATE TABLE docs_orders (id serial, item text, amount int); INSERT INTO docs_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);",
-    ]);
+    await psql("DROP TABLE IF EXISTS docs_orders; CREATE TABLE docs_orders (id serial, item text, amount int); INSERT INTO docs_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);");
     open = await postgresShim({});
     keyed = await postgresShim({ apiKeys: [ALL_TOOLS_KEY, { key: MANAGE_ONLY_KEY, tools: ['pg_manage_*'] }] });
-    profile = mkdtempSync(path.join(tmpdir(), 'shim-docs-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      viewport: { width: 1280, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Nothing but loopback resolves, whatever the page asks for.
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
-    });
-    await browser.route('**/*', (route) => {
-      const url = route.request().url();
-      if (new URL(url).hostname === '127.0.0.1') return route.continue();
-      offLoopback.push(url);
-      return route.abort();
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    chromium = await loopbackChromium({ width: 1280, height: 1000 });
+    offLoopback = chromium.offLoopback;
+    page = chromium.browser.pages()[0] ?? (await chromium.browser.newPage());
     page.setDefaultTimeout(30_000);
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -78,8 +40,7 @@ describe('/docs in headless Chromium, with no network beyond loopback', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await chromium?.close();
     await open?.close();
     await keyed?.close();
   }, 60_000);
@@ -121,7 +82,7 @@ describe('/docs in headless Chromium, with no network beyond loopback', () => {
     const { status, json } = await tryIt('pg_execute_query', { operation: 'select', query: ORDERS });
     expect(status).toBe(200);
     expect(json.isError).toBe(false);
-    expect(json.data).toEqual(await psqlRows(ORDERS));
+    expect(json.data).toEqual(await psqlJson(ORDERS));
     // The answer as the page shows it, the rows in its data.
     await operation('pg_execute_query').locator('.live-responses-table .microlight').first().scrollIntoViewIfNeeded();
     await screenshot('docs-pg-execute-query.png');
@@ -147,7 +108,7 @@ describe('/docs in headless Chromium, with no network beyond loopback', () => {
     await operation('pg_execute_query').waitFor();
     const { status, json } = await tryIt('pg_execute_query', { operation: 'select', query: ORDERS });
     expect(status).toBe(200);
-    expect(json.data).toEqual(await psqlRows(ORDERS));
+    expect(json.data).toEqual(await psqlJson(ORDERS));
     // Kept for the tab's session: a reload shows the same key's tools without asking again.
     await page.reload();
     await operation('pg_execute_query').waitFor();

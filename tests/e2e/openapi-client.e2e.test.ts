@@ -6,19 +6,13 @@ import { promisify } from 'node:util';
 import type { RunningShim } from '../../src/server.js';
 import { startShim } from '../../src/server.js';
 import { DeclaredResponses, validateOpenApi } from '../helpers/openapi.js';
+import { PG_SERVER, psql, psqlJson } from './postgres-shims.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
-const PG_SERVER = path.join(ROOT, 'node_modules/@henkey/postgres-mcp-server/build/index.js');
 const KEY = 'openapi-e2e-all-tools';
 const OTHER_TOOLS_KEY = 'openapi-e2e-manage-tools-only';
 const ORDERS = 'SELECT item, amount FROM openapi_orders ORDER BY id';
-
-/** The rows PostgreSQL itself returns for `sql`, as objects of the columns' text. */
-async function psqlRows(sql: string): Promise<Record<string, string>[]> {
-  const { stdout } = await run('psql', [process.env.E2E_DATABASE_URL!, '-At', '-c', `SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM (${sql}) q`]);
-  return JSON.parse(stdout) as Record<string, string>[];
-}
 
 /**
  * The program a person would write with the generated client: openapi-typescript's types of
@@ -60,11 +54,7 @@ describe('a client generated from /openapi.json (openapi-typescript + openapi-fe
   let answers: Map<string, Answer>;
 
   beforeAll(async () => {
-    await run('psql', [
-      process.env.E2E_DATABASE_URL!,
-      '-c',
-      "DROP TABLE IF EXISTS openapi_orders; CREATE TABLE openapi_orders (id serial, item text, amount int); INSERT INTO openapi_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);",
-    ]);
+    await psql("DROP TABLE IF EXISTS openapi_orders; CREATE TABLE openapi_orders (id serial, item text, amount int); INSERT INTO openapi_orders (item, amount) VALUES ('widget', 3), ('gadget', 5);");
     shim = await startShim(
       {
         server: { apiKeys: [KEY, { key: OTHER_TOOLS_KEY, tools: ['pg_manage_*'] }] },
@@ -108,7 +98,7 @@ describe('a client generated from /openapi.json (openapi-typescript + openapi-fe
     expect(rows.status).toBe(200);
     expect(rows.body.isError).toBe(false);
     expect(rows.body.text).toMatch(/^Query executed successfully\. Retrieved 2 rows\./);
-    expect(rows.body.data).toEqual(await psqlRows(ORDERS));
+    expect(rows.body.data).toEqual(await psqlJson(ORDERS));
   });
 
   test('each answer is what it should be: a tool error a 200 that says so, a timeout a 424, and the 400, 401 and 404', () => {
