@@ -40,7 +40,7 @@ export interface AppOptions {
   docs?: boolean;
 }
 
-/** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, the probes. */
+/** The HTTP side of the shim: the faces' OpenAI routes, the OpenAPI face and its page, the REST adapter's routes, the probes. */
 export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false, docs = true }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
