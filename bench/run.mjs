@@ -22,7 +22,7 @@ const PROFILE = process.argv.includes('--profile');
 const DURATION_S = QUICK ? 2.5 : 10;
 const WARMUP_S = QUICK ? 0.5 : 2;
 const CONCURRENCY = [1, 64];
-const DEADLINE_MS = QUICK ? 150_000 : 900_000;
+const DEADLINE_MS = QUICK ? 200_000 : 900_000;
 const MCPO_VERSION = '0.0.20';
 // mcpo 0.0.20 predates mcp 2 (renamed its client) and FastAPI 0.129 (refuses its keyword arguments).
 const MCPO_PINS = [`mcpo==${MCPO_VERSION}`, 'mcp<2', 'fastapi<0.129'];
