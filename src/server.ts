@@ -17,7 +17,7 @@ import { redact, secretsOf, useSecrets } from './secrets.js';
 import { createStore } from './state/index.js';
 import { loadTracing } from './tracing/index.js';
 
-export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes' | 'store'> {
+export interface ServeOptions extends Omit<AppOptions, 'apiKeys' | 'maxBodyBytes' | 'store' | 'docs'> {
   host: string;
   port: number;
   /** Listen beyond loopback without API keys (`--allow-unauthenticated`). */
@@ -94,7 +94,7 @@ export async function startShim(
       if (shadowed) log.warn('an agent has the name of a tool; the agent answers to it', { agent: name, upstream: shadowed.upstream.name });
     }
     const llm = next.llm ? createLlm(next.llm) : undefined;
-    return createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, store, shuttingDown: () => shuttingDown, reload: () => reload() });
+    return createApp(registry, { ...appOptions, apiKeys, maxBodyBytes, metrics, tracing, llm, agents, store, shuttingDown: () => shuttingDown, reload: () => reload(), docs: next.server.docs !== false });
   };
   const base = appFor(config);
   let app = base;

@@ -152,6 +152,7 @@ export const configSchema = {
         shutdownDelaySeconds: { type: 'number', minimum: 0 },
         metrics: { type: 'boolean' },
         traceContent: { type: 'boolean' },
+        docs: { type: 'boolean' },
       },
     },
     tools: { type: 'object', additionalProperties: toolPolicy },

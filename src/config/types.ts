@@ -123,7 +123,7 @@ export interface StateConfig {
 
 export interface ShimConfig {
   /** host and port as the config file says them: see bind-address.ts for the order with flags and env. */
-  server: { host?: string; port?: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number; shutdownDelaySeconds?: number; metrics?: boolean; traceContent?: boolean };
+  server: { host?: string; port?: number; apiKeys?: ApiKeyConfig[]; maxBodyBytes?: number; shutdownGraceSeconds?: number; shutdownDelaySeconds?: number; metrics?: boolean; traceContent?: boolean; docs?: boolean };
   tools?: Record<string, ToolPolicy>;
   mcpServers: Record<string, ServerConfig>;
   llm?: LlmConfig;

@@ -14,12 +14,14 @@ import { errorHandler, routeNotFound } from './error-handler.js';
 import { requestLog } from './request-log.js';
 import { adapterRoutes } from './routes/adapter.js';
 import { adminRoutes } from './routes/admin.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { modelCall } from './routes/model-call.js';
 import { litellmRoutes } from './routes/litellm.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { storedResponseRoutes } from './routes/stored-responses.js';
+import { openapiRoutes } from './routes/openapi.js';
 import { unsupportedRoutes } from './routes/unsupported.js';
 
 export interface AppOptions {
@@ -43,10 +45,12 @@ export interface AppOptions {
   reload?: () => Promise<ReloadResult>;
   /** Where agents' Responses answers are kept (the `state` section). */
   store: StateStore;
+  /** `GET /docs`, the page to see and try every tool (`server.docs`, default on). */
+  docs?: boolean;
 }
 
-/** The HTTP side of the shim: the faces' OpenAI routes, the REST adapter's routes, the probes. */
-export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false, reload, store }: AppOptions): Express {
+/** The HTTP side of the shim: the faces' OpenAI routes, the OpenAPI face and its page, the REST adapter's routes, the probes. */
+export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false, reload, store, docs = true }: AppOptions): Express {
   const responses = new StoredResponses(store);
   const app = express();
   app.disable('x-powered-by');
@@ -54,6 +58,8 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   app.set('etag', false);
   if (tracing) app.use(tracing.serverSpans());
   app.use(requestLog(metrics));
+  // The page asks for a key itself; the document it loads with it is behind the check.
+  if (docs) app.use(docsRoutes());
   // Before the body is read: a caller without a key costs nothing.
   app.use(authenticate(apiKeys));
   // Any content type is read as JSON: some clients omit the header, and the body must be JSON anyway.
@@ -66,6 +72,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
     const handler = modelCall(registry, face, { keepAliveMs, llm, agents, responses });
     for (const path of [`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`]) app.post(path, handler);
   }
+  app.use(openapiRoutes(registry, { secured: (apiKeys?.length ?? 0) > 0 }));
   app.use(modelRoutes(registry, agents));
   app.use(adapterRoutes(registry));
   app.use(healthRoutes(registry, shuttingDown));

@@ -22,7 +22,7 @@ export function routeNotFound(): RequestHandler {
   return (req, res) => {
     res.status(404).json({
       error: {
-        message: `Unknown route ${req.method} ${req.path}. Tools are called at POST /tools/<tool>/chat/completions (also …/responses, …/completions) and POST /v1/chat/completions.`,
+        message: `Unknown route ${req.method} ${req.path}. Tools are called at POST /tools/<tool>/chat/completions (also …/responses, …/completions), POST /v1/chat/completions and POST /openapi/<tool> (GET /openapi.json describes them).`,
         type: 'invalid_request_error',
         param: null,
         code: 'unknown_route',

@@ -13,7 +13,8 @@ export interface ArgumentsPlace {
   noun: string;
   /** Where to put the JSON: "the last user message". */
   where: string;
-  body(model: string, text: string): object;
+  /** A whole request body holding `text`; none where the arguments are the whole body already. */
+  body?(model: string, text: string): object;
 }
 
 /** Chat completions: the default place, also named by the REST adapter's and the CLI's errors. */
@@ -89,7 +90,7 @@ export function argumentsError(tool: ToolDefinition, problem: string, place = IN
     `Send this as ${place.where}, with your own values: ${typed}`,
     tool.description ? `Tool: ${tool.description}` : undefined,
     `Parameters of "${tool.name}"\n${describeParameters(tool.inputSchema)}`,
-    `Whole request body, for API calls: ${JSON.stringify(place.body(tool.name, typed))}`,
+    place.body ? `Whole request body, for API calls: ${JSON.stringify(place.body(tool.name, typed))}` : undefined,
   ]
     .filter((line) => line !== undefined)
     .join('\n');

@@ -1,9 +1,21 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { RunningShim } from '../../src/server.js';
 import { startRestAdapter, TEST_SERVER, type RestAdapter } from '../fixtures/rest-adapter.js';
 import { startTestShim } from '../helpers/shim.js';
 
-const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
+export const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
+
+/** Runs SQL statements with psql on the e2e database. */
+export async function psql(sql: string): Promise<string> {
+  return (await promisify(execFile)('psql', [process.env.E2E_DATABASE_URL!, '-At', '-c', sql])).stdout;
+}
+
+/** The rows PostgreSQL itself returns for the query `sql`, as JSON objects. */
+export async function psqlJson(sql: string): Promise<Record<string, unknown>[]> {
+  return JSON.parse(await psql(`SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM (${sql}) q`)) as Record<string, unknown>[];
+}
 
 /** The field report's seed query. */
 export const SEED = { operation: 'select', query: 'SELECT datname FROM pg_database WHERE datistemplate = false ORDER BY datname' };

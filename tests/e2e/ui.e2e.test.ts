@@ -1,19 +1,19 @@
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { litellmConfig } from '../../src/litellm/snippets.js';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
 import { freePort } from '../helpers/free-port.js';
+import { loopbackChromium, type LoopbackBrowser } from './chromium.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
 import { startPostgresShims, type PostgresShims } from './postgres-shims.js';
 
 const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
-const CHROMIUM = '/usr/bin/chromium'; // Debian's package, installed by .ci/run
 const MESSAGE = 'hello from the UI';
 const ORDERS_QUERY = { operation: 'select', query: 'SELECT item, amount FROM ui_orders ORDER BY id' };
 
@@ -57,10 +57,10 @@ describe("LiteLLM's admin UI playground, headless", () => {
   let llm: ScriptedLlm;
   let agentShim: RunningShim;
   let litellm: LiteLLM;
-  let profile: string;
+  let chromium: LoopbackBrowser;
   let browser: BrowserContext;
   let page: Page;
-  const offLoopback: string[] = [];
+  let offLoopback: string[];
 
   beforeAll(async () => {
     await promisify(execFile)('psql', [
@@ -89,40 +89,15 @@ describe("LiteLLM's admin UI playground, headless", () => {
       { host: '127.0.0.1', port: agentPort },
     );
 
-    profile = mkdtempSync(path.join(tmpdir(), 'shim-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Nothing but loopback resolves, whatever the page asks for.
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
-    });
-    // The browser loads only what the local proxy serves.
-    await browser.route('**/*', (route) => {
-      const url = route.request().url();
-      if (new URL(url).hostname === '127.0.0.1') return route.continue();
-      offLoopback.push(url);
-      return route.abort();
-    });
+    chromium = await loopbackChromium({ width: 1280, height: 900 });
+    ({ browser, offLoopback } = chromium);
     await browser.addCookies([{ name: 'token', value: uiSessionToken(litellm.masterKey), url: litellm.url }]);
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(30_000);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await chromium?.close();
     await litellm?.stop();
     await agentShim?.close();
     await llm?.close();

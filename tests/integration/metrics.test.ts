@@ -2,21 +2,10 @@ import request from 'supertest';
 import type { ShimConfig } from '../../src/config/types.js';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { VERSION } from '../../src/version.js';
+import { sample } from '../helpers/prometheus-text.js';
 import { stdioTestServer } from '../helpers/shim.js';
 
 const chat = (tool: string, content: string) => ({ model: tool, messages: [{ role: 'user', content }] });
-
-/** The value of one series in Prometheus' text format, or undefined when there is no such series. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = match[2]!.split(',');
-    if (wanted.every((pair) => present.includes(pair))) return Number(match[3]);
-  }
-  return undefined;
-}
 
 async function startWith(server: Partial<ShimConfig['server']>, mcpServers: ShimConfig['mcpServers']): Promise<RunningShim> {
   return startShim({ server: { host: '127.0.0.1', port: 0, ...server }, mcpServers }, { host: '127.0.0.1', port: 0 });
