@@ -24,6 +24,12 @@ async function ask(shim: { url: string }, tool: string, content: string, key = U
   return { status: res.status, text: body.choices?.[0]?.message.content ?? body.error?.message ?? '' };
 }
 
+/** The operations of the OpenAPI document the user key sees. */
+async function openapiPaths(shim: { url: string }): Promise<string[]> {
+  const document = (await (await fetch(`${shim.url}/openapi.json`, { headers: { authorization: `Bearer ${USER_KEY}` } })).json()) as { paths: object };
+  return Object.keys(document.paths);
+}
+
 function adminReload(shim: { url: string }, key = ADMIN_KEY) {
   return fetch(`${shim.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
 }
@@ -78,6 +84,7 @@ describe('reloading the config of a running shim', () => {
       const added = await shim.reload();
       expect(added.upstreams).toEqual({ added: ['third'], removed: [], replaced: [], kept: ['local', 'rest'] });
       await eventually(async () => (await ask(shim, 'third_echo', '{"message": "hi"}')).status === 200, 2000);
+      expect(await openapiPaths(shim)).toContain('/openapi/third_echo');
 
       // 2. A tool policy: pinned arguments apply to calls after the reload.
       const withThird = { ...base, mcpServers: { ...base.mcpServers, third: stdio({ prefix: 'third_', env: { SUITE_TOOLS: '1' } }) } };
@@ -99,6 +106,7 @@ describe('reloading the config of a running shim', () => {
       expect(removed.upstreams).toEqual({ added: [], removed: ['third'], replaced: [], kept: ['local', 'rest'] });
       expect(await inFlight).toEqual({ status: 200, text: 'read after 800 ms' });
       expect((await ask(shim, 'third_echo', '{"message": "x"}')).status).toBe(404);
+      expect(await openapiPaths(shim)).not.toContain('/openapi/third_echo');
 
       // 5. What a server exposes changes without a reconnect.
       write({ ...base, server: { ...base.server, apiKeys: keys }, mcpServers: { ...base.mcpServers, local: stdio({ timeoutSeconds: 30, tools: { exclude: ['crash'] } }) } });
