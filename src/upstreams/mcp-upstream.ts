@@ -1,4 +1,5 @@
 import { Client, type McpSubscription, type Tool, type Transport, type VersionNegotiationOptions } from '@modelcontextprotocol/client';
+import { CallToolResultSchema } from '@modelcontextprotocol/core';
 import { log } from '../log.js';
 import { VERSION } from '../version.js';
 import { Reconnector } from './backoff.js';
@@ -6,7 +7,7 @@ import { UpstreamError, UpstreamUnavailableError } from './errors.js';
 import { asksForInput, inputRequiredError } from './input-required.js';
 import { listAllTools, translateCallError } from './mcp-client.js';
 import { deliverProgressFirst } from './progress-first.js';
-import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './types.js';
+import type { CallOptions, CallToolResult, Progress, ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './types.js';
 
 /** Start-up and listing have their own limit: `timeoutSeconds` is about tool calls. */
 export const SETUP_TIMEOUT_MS = 30_000;
@@ -17,6 +18,11 @@ export const SETUP_TIMEOUT_MS = 30_000;
  */
 const MIN_RELIST_MS = 1000;
 const MAX_RELIST_MS = 24 * 60 * 60 * 1000;
+
+/** Whether calls on `client` carry arguments in headers too: the 2026-07-28 revision over HTTP (one request per call). */
+function mirrorsArguments(client: Client): boolean {
+  return client.getProtocolEra() === 'modern' && client.transport?.hasPerRequestStream === true;
+}
 
 /** A `list_changed` subscription that the server ends sooner than this is not opened again on the same connection. */
 const RELISTEN_AFTER_MS = 1000;
@@ -99,18 +105,24 @@ export abstract class McpUpstream implements Upstream {
     const toolDefinition = this.schemas.get(name);
     const send = async (session: Client) => {
       // The SDK adds its progressToken to this `_meta` (SEP-414 puts trace context there).
-      const result: unknown = await session.callTool({ name, arguments: args, ...(traceContext ? { _meta: traceContext } : {}) }, {
+      const params = { name, arguments: args, ...(traceContext ? { _meta: traceContext } : {}) };
+      const options = {
         timeout: timeoutMs,
         signal,
         // Always asking for progress lets a long tool that reports it outlive `timeoutSeconds`.
-        onprogress: (progress) => onProgress?.(progress),
+        onprogress: (progress: Progress) => onProgress?.(progress),
         resetTimeoutOnProgress: true,
         // A request for input comes back as it is, not as an SDK error (see input-required.ts).
         allowInputRequired: true,
-        // The listed schema: the SDK mirrors `x-mcp-header` arguments into headers from it
-        // (2026-07-28 over HTTP), and, having no output schema, skips its own output check.
-        ...(toolDefinition ? { toolDefinition } : {}),
-      });
+      };
+      // On 2026-07-28 over HTTP, `callTool` copies the arguments a tool marks `x-mcp-header` into
+      // headers, which such a server requires; it reads them from the listed schema (and, with no
+      // output schema there, skips an output check the shim never made). Elsewhere a plain request
+      // with the result's schema: `callTool` first checks its own schema lookup by parsing
+      // `undefined` and formatting the failure, half of the SDK's CPU per call on stdio.
+      const result: unknown = mirrorsArguments(session)
+        ? await session.callTool(params, { ...options, ...(toolDefinition ? { toolDefinition } : {}) })
+        : await session.request({ method: 'tools/call', params }, CallToolResultSchema, options);
       if (asksForInput(result)) throw inputRequiredError(this.name, name, result);
       return result as CallToolResult;
     };

@@ -85,6 +85,8 @@ describe.each(['stdio', 'streamable-http'] as const)('a server that speaks only 
     expect((await health(shim)).upstreams.modern).toMatchObject({ kind, state: 'ready', restarts: 0 });
     expect(await ask(shim, 'echo', 'hello')).toBe('modern: hello');
     expect(await ask(shim, 'add', '{"a": 2, "b": 3}')).toMatch(/\b5\b/);
+    // Over HTTP the server refuses this call unless the argument also comes as a header (x-mcp-header).
+    expect(await ask(shim, 'region', '{"region": "eu-west"}')).toBe('region: eu-west');
   });
 
   test('progress streams as reasoning_content', async () => {
