@@ -1,7 +1,5 @@
-import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type Client } from '@modelcontextprotocol/client';
-import { ToolSchema } from '@modelcontextprotocol/core';
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type Client, type Tool } from '@modelcontextprotocol/client';
 import { z } from 'zod';
-import { log } from '../log.js';
 import {
   CallCancelledError,
   ResultTooLargeError,
@@ -15,8 +13,8 @@ import { MESSAGE_TOO_LARGE, type TooLargeData } from './jsonrpc-reader.js';
 import { socketErrorCode } from './network.js';
 import type { ToolDefinition } from './types.js';
 
-// Lax on purpose: the SDK's strict result schema rejects a whole page for one odd tool.
-const LaxToolPage = z.looseObject({ tools: z.array(z.unknown()), nextCursor: z.string().optional(), ttlMs: z.number().optional() });
+// The tools the SDK's schema rejects are already out (tool-list-filter.ts); `ttlMs` is read here.
+const ToolPage = z.looseObject({ tools: z.array(z.custom<Tool>()), nextCursor: z.string().optional(), ttlMs: z.number().optional() });
 const MAX_PAGES = 1000;
 
 export interface ToolList {
@@ -25,8 +23,8 @@ export interface ToolList {
   ttlMs?: number;
 }
 
-/** Reads every page of `tools/list`; a tool that fails the SDK's schema is logged and skipped. */
-export async function listAllTools(client: Client, upstream: string, timeoutMs: number): Promise<ToolList> {
+/** Reads every page of `tools/list`. */
+export async function listAllTools(client: Client, timeoutMs: number): Promise<ToolList> {
   const tools: ToolDefinition[] = [];
   const seenCursors = new Set<string>();
   let cursor: string | undefined;
@@ -34,23 +32,11 @@ export async function listAllTools(client: Client, upstream: string, timeoutMs: 
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const result = await client.request(
       { method: 'tools/list', params: cursor === undefined ? {} : { cursor } },
-      LaxToolPage,
+      ToolPage,
       { timeout: timeoutMs },
     );
     if (result.ttlMs !== undefined) ttlMs = Math.min(ttlMs ?? Infinity, result.ttlMs);
-    for (const raw of result.tools) {
-      const parsed = ToolSchema.safeParse(raw);
-      if (parsed.success) {
-        const { name, description, inputSchema, annotations } = parsed.data;
-        tools.push({ name, description, inputSchema, annotations });
-      } else {
-        log.warn('skipping a tool whose definition the MCP SDK rejects', {
-          upstream,
-          tool: (raw as { name?: unknown } | null)?.name,
-          problem: parsed.error.issues[0]?.message,
-        });
-      }
-    }
+    for (const { name, description, inputSchema, annotations } of result.tools) tools.push({ name, description, inputSchema, annotations });
     cursor = result.nextCursor;
     if (cursor === undefined || seenCursors.has(cursor)) break;
     seenCursors.add(cursor);

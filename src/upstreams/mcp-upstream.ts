@@ -7,6 +7,7 @@ import { UpstreamError, UpstreamUnavailableError } from './errors.js';
 import { asksForInput, inputRequiredError } from './input-required.js';
 import { listAllTools, translateCallError } from './mcp-client.js';
 import { deliverProgressFirst } from './progress-first.js';
+import { skipInvalidTools } from './tool-list-filter.js';
 import type { CallOptions, CallToolResult, Progress, ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './types.js';
 
 /** Start-up and listing have their own limit: `timeoutSeconds` is about tool calls. */
@@ -88,7 +89,7 @@ export abstract class McpUpstream implements Upstream {
   }
 
   async listTools(): Promise<ToolDefinition[]> {
-    const { tools, ttlMs } = await this.onSession(await this.connect(), (client) => listAllTools(client, this.name, SETUP_TIMEOUT_MS), (err) => err);
+    const { tools, ttlMs } = await this.onSession(await this.connect(), (client) => listAllTools(client, SETUP_TIMEOUT_MS), (err) => err);
     this.schemas = new Map(tools.map(({ name, inputSchema }) => [name, { name, inputSchema: inputSchema as Tool['inputSchema'] }]));
     this.relistAfter(ttlMs);
     return tools;
@@ -182,6 +183,7 @@ export abstract class McpUpstream implements Upstream {
       const reason = this.disconnectReason(err);
       if (reason) this.lost(client, reason);
     };
+    skipInvalidTools(transport, this.name);
     this.opening = transport;
     try {
       await client.connect(transport, { timeout: SETUP_TIMEOUT_MS });

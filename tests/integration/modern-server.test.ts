@@ -193,6 +193,19 @@ describe('a modern server over streamable HTTP, further', () => {
   });
 });
 
+test.each(['stdio', 'streamable-http'] as const)('%s: a tool the SDK rejects is skipped; the rest of the list is served', async (kind) => {
+  const env = { ODD_TOOL: '1' };
+  const server = kind === 'streamable-http' ? await startModernHttp(newRecord(), { env }) : undefined;
+  const shim = await startTestShim({ modern: server ? { url: server.url } : modernStdioEntry(newRecord(), env) });
+  try {
+    expect(await modelIds(shim)).toEqual(['echo']);
+    expect(await ask(shim, 'echo', 'still here')).toBe('modern: still here');
+  } finally {
+    await shim.close();
+    await server?.close();
+  }
+});
+
 test('a modern stdio child killed between calls is restarted; the next call works', async () => {
   const shim = await startTestShim({ modern: modernStdioEntry(newRecord()) });
   try {
