@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { ServerConfig } from '../../src/config/types.js';
 import type { RunningShim } from '../../src/server.js';
 import { createUpstream } from '../../src/upstreams/index.js';
-import { MODERN_SERVER, modernStdioEntry, newRecord, startModernHttp, type ModernHttpServer, type ToolRecord } from '../fixtures/modern-server.js';
+import { MODERN_SERVER, STRICT_START_SERVER, modernStdioEntry, newRecord, startModernHttp, type ModernHttpServer, type ToolRecord } from '../fixtures/modern-server.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
 import { ask, askStreaming, eventually, health, modelIds, startTestShim } from '../helpers/shim.js';
 
@@ -189,6 +189,22 @@ test('a modern stdio child killed between calls is restarted; the next call work
     process.kill(pid, 'SIGKILL');
     await eventually(async () => (await health(shim)).upstreams.modern.restarts === 1 && (await health(shim)).upstreams.modern.state === 'ready');
     expect(Number(await ask(shim, 'pid', ''))).not.toBe(pid);
+  } finally {
+    await shim.close();
+  }
+});
+
+test('an older stdio server that exits on the protocol probe is started again for the older handshake, and then only that', async () => {
+  const record = newRecord();
+  const shim = await startTestShim({ strict: { command: process.execPath, args: [STRICT_START_SERVER], env: { RECORD_FILE: record.file } } });
+  try {
+    expect(await ask(shim, 'echo', 'hi')).toBe('strict: hi');
+    // One start asked, and exited; the next was spoken to with `initialize` at once.
+    expect(record.lines()).toEqual(['start', 'start']);
+    process.kill(Number(await ask(shim, 'pid', '')), 'SIGKILL');
+    await eventually(async () => (await health(shim)).upstreams.strict.restarts === 1 && (await health(shim)).upstreams.strict.state === 'ready');
+    expect(await ask(shim, 'echo', 'again')).toBe('strict: again');
+    expect(record.lines()).toEqual(['start', 'start', 'start']);
   } finally {
     await shim.close();
   }
