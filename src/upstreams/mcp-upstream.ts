@@ -20,11 +20,6 @@ export const SETUP_TIMEOUT_MS = 30_000;
 const MIN_RELIST_MS = 1000;
 const MAX_RELIST_MS = 24 * 60 * 60 * 1000;
 
-/** Whether calls on `client` carry arguments in headers too: the 2026-07-28 revision over HTTP (one request per call). */
-function mirrorsArguments(client: Client): boolean {
-  return client.getProtocolEra() === 'modern' && client.transport?.hasPerRequestStream === true;
-}
-
 /** A `list_changed` subscription that the server ends sooner than this is not opened again on the same connection. */
 const RELISTEN_AFTER_MS = 1000;
 
@@ -34,6 +29,11 @@ const RELISTEN_AFTER_MS = 1000;
  * `legacy` goes straight to `initialize`.
  */
 export type Negotiation = VersionNegotiationOptions & { mode: 'auto' | 'legacy' };
+
+/** Whether calls on `client` carry arguments in headers too: the 2026-07-28 revision over HTTP (one request per call). */
+function mirrorsArguments(client: Client): boolean {
+  return client.getProtocolEra() === 'modern' && client.transport?.hasPerRequestStream === true;
+}
 
 /**
  * What a failed request says about the connection it was sent on:
