@@ -4,7 +4,11 @@
 // change, then `npm run build`); every build serves the same upstream, and the rounds interleave
 // the builds (rotating who goes first) so that the machine's drift hits them all alike. Prints CPU
 // per call (the shim process alone), req/s and p50 per round, then the medians.
-//   --case rest|rest-stream|responses|responses-stream|stdio   which call (default rest: chat completions, JSON)
+//   --case rest|rest-stream|responses|responses-stream|stdio|http|http-v2   which call (default rest: chat
+//                   completions, JSON); stdio, http and http-v2 call an MCP server: over stdio, over
+//                   streamable HTTP with the 1.x SDK's server (older revisions, a session per
+//                   client), over streamable HTTP with the v2 server package (the newest revision
+//                   both ends speak)
 //   --rounds N      rounds per build (default 5)
 //   --seconds S     load per round, after 1 s of warm-up (default 5)
 //   --connections C concurrency (default 64)
@@ -30,10 +34,12 @@ const CASES = {
   responses: { path: 'responses', body: responsesBody(false) },
   'responses-stream': { path: 'responses', body: responsesBody(true) },
   stdio: { path: 'chat/completions', body: chatBody(false), stdio: true },
+  http: { path: 'chat/completions', body: chatBody(false), http: '1' },
+  'http-v2': { path: 'chat/completions', body: chatBody(false), http: '2' },
 };
 const kase = CASES[values.case];
 if (!kase || positionals.length === 0) {
-  console.error('usage: node bench/compare.mjs [--case rest|rest-stream|responses|responses-stream|stdio] [--rounds N] [--seconds S] [--connections C] DIST…');
+  console.error('usage: node bench/compare.mjs [--case rest|rest-stream|responses|responses-stream|stdio|http|http-v2] [--rounds N] [--seconds S] [--connections C] DIST…');
   process.exit(2);
 }
 const rounds = Number(values.rounds);
@@ -44,7 +50,12 @@ deadline((positionals.length * rounds * (seconds + 3) + 120) * 1000);
 
 async function main() {
   const rest = await startNodeHelper('rest-echo.mjs', [], 'REST upstream');
-  const servers = kase.stdio ? { bench: { command: NODE, args: [STDIO_ECHO] } } : { bench: { type: 'rest', url: rest.url } };
+  const mcpHttp = kase.http ? await startNodeHelper('http-echo.mjs', ['--sdk', kase.http], 'streamable-HTTP upstream') : undefined;
+  const servers = kase.stdio
+    ? { bench: { command: NODE, args: [STDIO_ECHO] } }
+    : mcpHttp
+      ? { bench: { type: 'streamable-http', url: `${mcpHttp.url}/mcp` } }
+      : { bench: { type: 'rest', url: rest.url } };
   const builds = [];
   for (const [index, spec] of positionals.entries()) {
     const [dir, flags] = spec.split('::');
@@ -75,7 +86,7 @@ async function main() {
       `${Math.round(median(build.runs.map((run) => run.rps))).toString().padStart(5)} req/s  p50 ${median(build.runs.map((run) => run.p50)).toFixed(2)} ms  ` +
       `RSS max ${Math.max(...build.runs.map((run) => run.rssMaxMb))} MB (idle now ${rssMb(build.shim.child.pid)} MB)`);
   }
-  await Promise.all([...builds.map((build) => stop(build.shim.child)), stop(rest.child)]);
+  await Promise.all([...builds.map((build) => stop(build.shim.child)), stop(rest.child), ...(mcpHttp ? [stop(mcpHttp.child)] : [])]);
 }
 
 main().then(

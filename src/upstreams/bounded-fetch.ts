@@ -1,5 +1,4 @@
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { FetchLike, JSONRPCMessage } from '@modelcontextprotocol/client';
 import { jsonRpcMessage } from './jsonrpc-reader.js';
 import { MessageReader, type MessageLimits } from './message-reader.js';
 

@@ -1,4 +1,5 @@
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import { log } from '../log.js';
 import type { ReadMessage } from './message-reader.js';
 import { markTruncated } from './truncation.js';

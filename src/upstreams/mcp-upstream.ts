@@ -1,16 +1,39 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client, type McpSubscription, type Tool, type Transport, type VersionNegotiationOptions } from '@modelcontextprotocol/client';
+import { CallToolResultSchema } from '@modelcontextprotocol/core';
 import { log } from '../log.js';
 import { VERSION } from '../version.js';
 import { Reconnector } from './backoff.js';
-import { UpstreamUnavailableError } from './errors.js';
+import { UpstreamError, UpstreamUnavailableError } from './errors.js';
+import { asksForInput, inputRequiredError } from './input-required.js';
 import { listAllTools, translateCallError } from './mcp-client.js';
 import { deliverProgressFirst } from './progress-first.js';
-import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './types.js';
+import { skipInvalidTools } from './tool-list-filter.js';
+import type { CallOptions, CallToolResult, Progress, ToolDefinition, Upstream, UpstreamHealth, UpstreamKind } from './types.js';
 
 /** Start-up and listing have their own limit: `timeoutSeconds` is about tool calls. */
 export const SETUP_TIMEOUT_MS = 30_000;
+
+/**
+ * Bounds on re-reading a tool list that says how long it stays fresh (`ttlMs`): no more often than
+ * every second, whatever a server says; at least daily (the SDK's own cap on a server's `ttlMs`).
+ */
+const MIN_RELIST_MS = 1000;
+const MAX_RELIST_MS = 24 * 60 * 60 * 1000;
+
+/** A `list_changed` subscription that the server ends sooner than this is not opened again on the same connection. */
+const RELISTEN_AFTER_MS = 1000;
+
+/**
+ * How a connection picks its protocol revision: `auto` asks the server (`server/discover`) and
+ * speaks 2026-07-28 to a server that offers it, the older handshake (`initialize`) otherwise;
+ * `legacy` goes straight to `initialize`.
+ */
+export type Negotiation = VersionNegotiationOptions & { mode: 'auto' | 'legacy' };
+
+/** Whether calls on `client` carry arguments in headers too: the 2026-07-28 revision over HTTP (one request per call). */
+function mirrorsArguments(client: Client): boolean {
+  return client.getProtocolEra() === 'modern' && client.transport?.hasPerRequestStream === true;
+}
 
 /**
  * What a failed request says about the connection it was sent on:
@@ -30,9 +53,13 @@ export abstract class McpUpstream implements Upstream {
   private readonly reconnector: Reconnector;
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
-  /** The client whose connect is under way, so that a shutdown can cut it short. */
-  private opening: Client | undefined;
+  /** The transport of the connect under way, so that a shutdown can cut it short. */
+  private opening: Transport | undefined;
   private closed = false;
+  /** Each listed tool's input schema, handed to the SDK with a call (see `callTool`). */
+  private schemas = new Map<string, Tool>();
+  /** Re-reads the tool list when the last one's `ttlMs` runs out. */
+  private expiry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
@@ -62,7 +89,10 @@ export abstract class McpUpstream implements Upstream {
   }
 
   async listTools(): Promise<ToolDefinition[]> {
-    return this.onSession(await this.connect(), (client) => listAllTools(client, this.name, SETUP_TIMEOUT_MS), (err) => err);
+    const { tools, ttlMs } = await this.onSession(await this.connect(), (client) => listAllTools(client, SETUP_TIMEOUT_MS), (err) => err);
+    this.schemas = new Map(tools.map(({ name, inputSchema }) => [name, { name, inputSchema: inputSchema as Tool['inputSchema'] }]));
+    this.relistAfter(ttlMs);
+    return tools;
   }
 
   get sessionId(): string | undefined {
@@ -73,16 +103,31 @@ export abstract class McpUpstream implements Upstream {
     // Never connect on demand: a failing server is retried by the back-off schedule only.
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     if (!client) throw this.unavailable(`upstream "${this.name}" is reconnecting; the call was not sent`);
-    const send = async (session: Client) =>
+    const toolDefinition = this.schemas.get(name);
+    const send = async (session: Client) => {
       // The SDK adds its progressToken to this `_meta` (SEP-414 puts trace context there).
-      (await session.callTool({ name, arguments: args, ...(traceContext ? { _meta: traceContext } : {}) }, undefined, {
+      const params = { name, arguments: args, ...(traceContext ? { _meta: traceContext } : {}) };
+      const options = {
         timeout: timeoutMs,
         signal,
         // Always asking for progress lets a long tool that reports it outlive `timeoutSeconds`.
-        onprogress: (progress) => onProgress?.(progress),
+        onprogress: (progress: Progress) => onProgress?.(progress),
         resetTimeoutOnProgress: true,
-      })) as CallToolResult;
-    return this.onSession(client, send, (err) => translateCallError(err, this.name, name, timeoutMs, signal));
+        // A request for input comes back as it is, not as an SDK error (see input-required.ts).
+        allowInputRequired: true,
+      };
+      // On 2026-07-28 over HTTP, `callTool` copies the arguments a tool marks `x-mcp-header` into
+      // headers, which such a server requires; it reads them from the listed schema (and, with no
+      // output schema there, skips an output check the shim never made). Elsewhere a plain request
+      // with the result's schema: `callTool` first checks its own schema lookup by parsing
+      // `undefined` and formatting the failure, half of the SDK's CPU per call on stdio.
+      const result: unknown = mirrorsArguments(session)
+        ? await session.callTool(params, { ...options, ...(toolDefinition ? { toolDefinition } : {}) })
+        : await session.request({ method: 'tools/call', params }, CallToolResultSchema, options);
+      if (asksForInput(result)) throw inputRequiredError(this.name, name, result);
+      return result as CallToolResult;
+    };
+    return this.onSession(client, send, (err) => (err instanceof UpstreamError ? err : translateCallError(err, this.name, name, timeoutMs, signal)));
   }
 
   health(): UpstreamHealth {
@@ -92,8 +137,10 @@ export abstract class McpUpstream implements Upstream {
   async close(): Promise<void> {
     this.closed = true;
     this.reconnector.close();
+    clearTimeout(this.expiry);
     // A connect under way is cut short, not waited for: a server stuck in start-up would hold the
-    // shutdown for SETUP_TIMEOUT_MS (Docker's stop timeout is 10 s).
+    // shutdown for SETUP_TIMEOUT_MS (Docker's stop timeout is 10 s). Its transport, not its
+    // client: while the SDK asks for the protocol revision, the client does not own it yet.
     await this.opening?.close().catch(() => undefined);
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
@@ -106,29 +153,97 @@ export abstract class McpUpstream implements Upstream {
     return this.opening !== undefined;
   }
 
+  /** `close()` was called: nothing new is to be started. */
+  protected get shutDown(): boolean {
+    return this.closed;
+  }
+
   /** Transport-specific: tells the server, where the protocol allows it, that the session is over. */
   protected async endSession(_client: Client): Promise<void> {}
 
-  /** A new client, initialised over `transport`, that reports `list_changed` and the loss of its connection. */
-  protected async connectOver(transport: Transport): Promise<Client> {
-    const client = new Client({ name: 'mcp-model-shim', version: VERSION }, { capabilities: {} });
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => this.onToolsChanged?.());
+  /**
+   * A new client, connected over `transport` on the revision `negotiation` picks, that reports
+   * `list_changed` and the loss of its connection.
+   */
+  protected async connectOver(transport: Transport, negotiation: Negotiation): Promise<Client> {
+    const client = new Client(
+      { name: 'mcp-model-shim', version: VERSION },
+      {
+        // No `elicitation`, `sampling` or `roots`: the shim does not answer a server's questions
+        // (input-required.ts). An older-era server's `elicitation/create` would be answered here,
+        // by a request handler; the SDK refuses one for a capability not declared.
+        capabilities: {},
+        versionNegotiation: negotiation,
+        inputRequired: { autoFulfill: false },
+      },
+    );
+    client.setNotificationHandler('notifications/tools/list_changed', () => this.onToolsChanged?.());
     client.onclose = () => this.lost(client, this.closedReason);
     client.onerror = (err) => {
       const reason = this.disconnectReason(err);
       if (reason) this.lost(client, reason);
     };
-    this.opening = client;
+    skipInvalidTools(transport, this.name);
+    this.opening = transport;
     try {
       await client.connect(transport, { timeout: SETUP_TIMEOUT_MS });
       deliverProgressFirst(transport);
+      await this.listenForToolChanges(client);
     } catch (err) {
       await client.close().catch(() => undefined);
       throw err;
     } finally {
       this.opening = undefined;
     }
+    log.debug('upstream protocol', { upstream: this.name, version: client.getNegotiatedProtocolVersion() });
     return client;
+  }
+
+  /**
+   * On the 2026-07-28 revision a server sends `list_changed` only on a subscription
+   * (`subscriptions/listen`); older revisions send it unasked. A subscription the server ends is
+   * opened again at once, and the list re-read (a change may have come meanwhile); one that cannot
+   * be, or that ends within a second, counts as the connection lost.
+   */
+  private async listenForToolChanges(client: Client): Promise<void> {
+    if (client.getProtocolEra() !== 'modern' || !client.getServerCapabilities()?.tools?.listChanged) return;
+    let subscription: McpSubscription;
+    try {
+      subscription = await client.listen({ toolsListChanged: true }, { timeout: SETUP_TIMEOUT_MS });
+    } catch (err) {
+      log.warn('upstream refused a list_changed subscription; its tool list is read again only on reconnects', {
+        upstream: this.name,
+        error: (err as Error).message,
+      });
+      return;
+    }
+    const openedAt = Date.now();
+    void subscription.closed.then(async (cause) => {
+      if (cause === 'local' || this.client !== client) return;
+      if (Date.now() - openedAt < RELISTEN_AFTER_MS) {
+        this.lost(client, 'the server ended its list_changed subscription');
+        return;
+      }
+      try {
+        await this.listenForToolChanges(client);
+      } catch {
+        this.lost(client, 'the server ended its list_changed subscription');
+        return;
+      }
+      this.onToolsChanged?.();
+    });
+  }
+
+  /** Re-reads the tool list once `ttlMs` has passed; a list without one waits for `list_changed`. */
+  private relistAfter(ttlMs: number | undefined): void {
+    clearTimeout(this.expiry);
+    this.expiry = undefined;
+    if (ttlMs === undefined || ttlMs <= 0 || this.closed) return;
+    this.expiry = setTimeout(() => {
+      this.expiry = undefined;
+      this.onToolsChanged?.();
+    }, Math.min(Math.max(ttlMs, MIN_RELIST_MS), MAX_RELIST_MS));
+    this.expiry.unref();
   }
 
   /** The connection of `client` is gone: pending requests fail, and reconnection starts. */

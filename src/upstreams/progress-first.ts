@@ -1,7 +1,6 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/client';
 
-type Delivery = [message: JSONRPCMessage, extra: unknown];
+type Delivery = [message: JSONRPCMessage, extra: MessageExtraInfo | undefined];
 
 /**
  * Makes the SDK see every notification's effect before a response delivered after it.
@@ -23,7 +22,7 @@ export function deliverProgressFirst(transport: Transport): void {
     notifiedThisTurn = false;
     for (const [message, extra] of due) receive(message, extra);
   };
-  const receive = (message: JSONRPCMessage, extra?: unknown) => {
+  const receive = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
     if (waiting) {
       waiting.push([message, extra]);
       return;
@@ -34,7 +33,7 @@ export function deliverProgressFirst(transport: Transport): void {
       setImmediate(flush);
       return;
     }
-    deliver.call(transport, message, extra as never);
+    deliver.call(transport, message, extra);
     if (isNotification && !notifiedThisTurn) {
       notifiedThisTurn = true;
       setImmediate(() => {

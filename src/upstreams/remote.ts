@@ -1,7 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SseError, SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, SSEClientTransport, StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
 import type { RemoteServerConfig, RemoteTransportKind } from '../config/types.js';
 import { log } from '../log.js';
 import { boundedFetch } from './bounded-fetch.js';
@@ -12,8 +9,11 @@ import { NOT_SENT_CODES, socketErrorCode } from './network.js';
 
 /**
  * A remote MCP server over streamable HTTP or SSE (the SDK's client transports), one session
- * kept open. Without a configured `type`, streamable HTTP is tried first and SSE after it when
- * the server refuses it; the transport that answered is kept for reconnections.
+ * kept open. Streamable HTTP speaks the newest revision the server offers: 2026-07-28 (no
+ * session) or an older one (a session per connection); SSE, which 2026-07-28 no longer has, the
+ * older ones only. Without a configured `type`, streamable HTTP is tried first, on both
+ * revisions, and SSE after it when the server refuses it; the transport that answered is kept
+ * for reconnections.
  */
 export class RemoteUpstream extends McpUpstream {
   private transport: RemoteTransportKind | undefined;
@@ -39,7 +39,7 @@ export class RemoteUpstream extends McpUpstream {
       return client;
     } catch (err) {
       // An unreachable server would refuse SSE just the same; only an HTTP refusal means "try SSE".
-      const status = err instanceof StreamableHTTPError ? (err.code ?? 0) : 0;
+      const status = err instanceof SdkHttpError ? err.status : 0;
       if (status < 400 || status >= 500) throw err;
       log.info('upstream refused streamable HTTP; trying SSE', { upstream: this.name, status });
       const client = await this.openWith('sse');
@@ -54,7 +54,7 @@ export class RemoteUpstream extends McpUpstream {
 
   protected override connectionFailure(err: unknown): ConnectionFailure | undefined {
     // The streamable HTTP spec: a server answers 404 to a session it does not (or no longer) know.
-    if (err instanceof StreamableHTTPError && err.code === 404) return { kind: 'session-lost' };
+    if (err instanceof SdkHttpError && err.status === 404) return { kind: 'session-lost' };
     // SSE servers answer the same to a message for an unknown session; the SDK gives only text.
     if (err instanceof Error && err.message.startsWith('Error POSTing to endpoint (HTTP 404)')) return { kind: 'session-lost' };
     const code = socketErrorCode(err);
@@ -91,7 +91,9 @@ export class RemoteUpstream extends McpUpstream {
   private openWith(kind: RemoteTransportKind): Promise<Client> {
     const { url, headers } = withoutCredentials(this.config.url, this.config.headers ?? {});
     const options = { requestInit: { headers }, fetch: boundedFetch(messageLimits(this.config), this.name) };
-    return this.connectOver(kind === 'sse' ? new SSEClientTransport(url, options) : new StreamableHTTPClientTransport(url, options));
+    if (kind === 'sse') return this.connectOver(new SSEClientTransport(url, options), { mode: 'legacy' });
+    // Over HTTP a server that does not answer the probe is down, not old: it gets the set-up time.
+    return this.connectOver(new StreamableHTTPClientTransport(url, options), { mode: 'auto' });
   }
 }
 
@@ -117,8 +119,11 @@ function withoutCredentials(address: string, headers: Record<string, string>): {
 
 /** A reason that names no URL or header: HTTP statuses and socket codes only. */
 function failureReason(err: unknown): string {
-  if (err instanceof StreamableHTTPError || err instanceof SseError) return `HTTP ${err.code ?? 'error'}`;
-  if (err instanceof McpError) return mcpErrorText(err);
+  if (err instanceof SdkHttpError) return `HTTP ${err.status}`;
+  if (err instanceof SseError) return `HTTP ${err.code ?? 'error'}`;
+  if (err instanceof ProtocolError) return mcpErrorText(err);
+  // The protocol probe wraps what failed under it (a refused connection, a reset).
+  const cause = err instanceof SdkError && err.code === SdkErrorCode.EraNegotiationFailed ? (err.cause ?? err) : err;
   const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-  return socketErrorCode(err) ?? message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>');
+  return socketErrorCode(cause) ?? message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>');
 }

@@ -1,4 +1,4 @@
-import type { CallToolResult, Progress, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Progress, ToolAnnotations } from '@modelcontextprotocol/client';
 
 export type { CallToolResult, Progress };
 

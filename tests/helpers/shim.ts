@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import request from 'supertest';
 import type { ShimConfig } from '../../src/config/types.js';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { startRestAdapter, TEST_SERVER, type RestAdapter, type ResultShape } from '../fixtures/rest-adapter.js';
@@ -49,3 +50,27 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 1
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** The assistant's answer through the official openai client, with LiteLLM's `api_base`. */
+export async function ask(shim: RunningShim, tool: string, content: string): Promise<string | null> {
+  const completion = await clientForTool(shim, tool).chat.completions.create({ model: tool, messages: [{ role: 'user', content }] });
+  return completion.choices[0]!.message.content;
+}
+
+/** A streamed answer through the openai client: its content, and the reasoning deltas in order. */
+export async function askStreaming(shim: RunningShim, tool: string, content: string) {
+  const stream = await clientForTool(shim, tool).chat.completions.create({ model: tool, messages: [{ role: 'user', content }], stream: true });
+  let text = '';
+  const reasoning: string[] = [];
+  for await (const chunk of stream) {
+    const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined;
+    text += delta?.content ?? '';
+    if (delta?.reasoning_content) reasoning.push(delta.reasoning_content);
+  }
+  return { text, reasoning };
+}
+
+export const modelIds = async (shim: RunningShim): Promise<string[]> =>
+  (await request(shim.url).get('/v1/models')).body.data.map((model: { id: string }) => model.id);
+
+export const health = async (shim: RunningShim) => (await request(shim.url).get('/health')).body;

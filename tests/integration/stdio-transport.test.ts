@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/upstreams/message-reader.js';
 import { BatchingStdioTransport } from '../../src/upstreams/stdio-transport.js';
 

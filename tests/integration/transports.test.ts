@@ -3,31 +3,7 @@ import type { RunningShim } from '../../src/server.js';
 import { EVERYTHING, startEverything, type EverythingServer } from '../fixtures/everything.js';
 import { startRemoteServer, type RemoteServer } from '../fixtures/remote-mcp-server.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
-import { clientForTool, eventually, startTestShim, stdioTestServer } from '../helpers/shim.js';
-
-/** The assistant's answer through the official openai client, with LiteLLM's `api_base`. */
-async function ask(shim: RunningShim, tool: string, content: string): Promise<string | null> {
-  const completion = await clientForTool(shim, tool).chat.completions.create({ model: tool, messages: [{ role: 'user', content }] });
-  return completion.choices[0]!.message.content;
-}
-
-/** A streamed answer through the openai client: its content, and the reasoning deltas in order. */
-async function askStreaming(shim: RunningShim, tool: string, content: string) {
-  const stream = await clientForTool(shim, tool).chat.completions.create({ model: tool, messages: [{ role: 'user', content }], stream: true });
-  let text = '';
-  const reasoning: string[] = [];
-  for await (const chunk of stream) {
-    const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined;
-    text += delta?.content ?? '';
-    if (delta?.reasoning_content) reasoning.push(delta.reasoning_content);
-  }
-  return { text, reasoning };
-}
-
-const modelIds = async (shim: RunningShim): Promise<string[]> =>
-  (await request(shim.url).get('/v1/models')).body.data.map((model: { id: string }) => model.id);
-
-const health = async (shim: RunningShim) => (await request(shim.url).get('/health')).body;
+import { ask, askStreaming, eventually, health, modelIds, startTestShim, stdioTestServer } from '../helpers/shim.js';
 
 describe('remote MCP servers (the SDK McpServer over streamable HTTP and SSE)', () => {
   let http: RemoteServer;
