@@ -72,10 +72,10 @@ function answerProblem(answer: Answer): string | undefined {
   return answer.status >= 400 ? errorShapeProblem(body) : otherSuccessProblem(body);
 }
 
-/** `/docs` and its assets are the one place a 200 is not JSON: the page, its script, style and icon. */
+/** `/docs` and its assets (any query string) are the one place a 200 is not JSON: the page, its script, style and icon. */
 function isDocsPage(request: Send, answer: Answer): boolean {
   const type = String(answer.headers['content-type'] ?? '');
-  return answer.status === 200 && /^\/docs(\/|$)/i.test(request.path) && /^(text\/html|text\/css|application\/javascript|text\/javascript|image\/png)/.test(type);
+  return answer.status === 200 && /^\/docs([/?]|$)/i.test(request.path) && /^(text\/html|text\/css|application\/javascript|text\/javascript|image\/png)/.test(type);
 }
 
 /** Sends one generated request and records its status; a bad answer fails the property (and is shrunk). */
