@@ -365,7 +365,7 @@ function enabledServers(config: ShimConfig): [string, ServerConfig][] {
  * What decides how a server is reached, and the limits its transport was built with: a reload
  * that changes any of it replaces the upstream (reconnect, new child); anything else is exposure.
  */
-export function reachOf(server: ServerConfig): string {
+function reachOf(server: ServerConfig): string {
   const { type, maxMessageBytes, maxResultBytes } = server;
   const how = 'url' in server ? { url: server.url, headers: sorted(server.headers) } : { command: server.command, args: server.args ?? [], env: sorted(server.env), cwd: server.cwd };
   return JSON.stringify({ type, maxMessageBytes, maxResultBytes, ...how });

@@ -12,7 +12,7 @@ export interface ReloadResult {
  * registry and the tracer, and the `state` store (whose records outlive any one config).
  * Everything else applies to calls that start after a reload.
  */
-export const RESTART_ONLY = ['host', 'port', 'metrics', 'traceContent'] as const;
+const RESTART_ONLY = ['host', 'port', 'metrics', 'traceContent'] as const;
 
 /**
  * Why `next` cannot replace `current` in a running shim, or undefined when it can. The file

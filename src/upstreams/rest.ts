@@ -134,7 +134,7 @@ export class RestUpstream implements Upstream {
  * `limits`) larger than an answer can use is cut while parsed (message-reader.ts), and `cutFrom`
  * is then its size; anything else is read whole.
  */
-export function readBody(body: Buffer, limits?: MessageLimits): { data: unknown; cutFrom?: number } {
+function readBody(body: Buffer, limits?: MessageLimits): { data: unknown; cutFrom?: number } {
   const { json, cutFrom } = limits ? cutBody(body, limits) : { json: body.toString('utf8'), cutFrom: undefined };
   try {
     return { data: JSON.parse(json), cutFrom };

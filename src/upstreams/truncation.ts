@@ -5,7 +5,7 @@ import type { CallToolResult } from './types.js';
  * protocol's place for what is about a result rather than part of it, and a program reading the
  * raw result (`POST /tools/{name}`) sees it there too.
  */
-export const TRUNCATED_META = 'mcp-model-shim/truncated';
+const TRUNCATED_META = 'mcp-model-shim/truncated';
 
 /** Marks `result` as a cut of a message of `bytes` bytes. */
 export function markTruncated(result: CallToolResult, bytes: number): void {
