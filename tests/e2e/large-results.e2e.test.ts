@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import OpenAI from 'openai';
 import type { RunningShim } from '../../src/server.js';
 import { startTestShim } from '../helpers/shim.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
+import { PG_SERVER } from './postgres-shims.js';
 
-const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
 const MIB = 1024 * 1024;
 
 /** The field report's query, returning `rows` rows of about 1 KB each. */

@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
 import { freePort } from '../helpers/free-port.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
-import { SEED } from './postgres-shims.js';
+import { SEED, PG_SERVER } from './postgres-shims.js';
 
-const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
 
 /**
  * The field report's next step, end to end: a sentence typed to `pg_execute_query` (or a question

@@ -11,9 +11,8 @@ import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js'
 import { freePort } from '../helpers/free-port.js';
 import { loopbackChromium, type LoopbackBrowser } from './chromium.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
-import { startPostgresShims, type PostgresShims } from './postgres-shims.js';
+import { startPostgresShims, type PostgresShims, PG_SERVER } from './postgres-shims.js';
 
-const PG_SERVER = path.resolve(__dirname, '../../node_modules/@henkey/postgres-mcp-server/build/index.js');
 const MESSAGE = 'hello from the UI';
 const ORDERS_QUERY = { operation: 'select', query: 'SELECT item, amount FROM ui_orders ORDER BY id' };
 
