@@ -1,6 +1,7 @@
 import { RequestError } from './errors.js';
 import {
   CallCancelledError,
+  QuestionClosedError,
   ResultTooLargeError,
   UpstreamBusyError,
   UpstreamRejectedError,
@@ -13,11 +14,12 @@ import type { CallToolResult, UpstreamKind } from './upstreams/types.js';
  * How a tool call ended, in words an operator can alert on. `rejected`: the arguments were
  * refused (by the shim's validation or the server); `unavailable` and `busy`: nothing was sent;
  * `failed` and `timeout`: sent, may have run; `too_large`: ran, and answered over `maxMessageBytes`;
- * `cancelled`: the caller went away.
+ * `cancelled`: the caller went away; `asked`: the tool stopped at a question for the person (its
+ * answer resumes the call, counted again).
  */
-export type CallOutcome = 'success' | 'tool_error' | 'rejected' | 'unavailable' | 'failed' | 'timeout' | 'too_large' | 'busy' | 'cancelled';
+export type CallOutcome = 'success' | 'tool_error' | 'rejected' | 'unavailable' | 'failed' | 'timeout' | 'too_large' | 'busy' | 'cancelled' | 'asked';
 
-export const CALL_OUTCOMES: readonly CallOutcome[] = ['success', 'tool_error', 'rejected', 'unavailable', 'failed', 'timeout', 'too_large', 'busy', 'cancelled'];
+export const CALL_OUTCOMES: readonly CallOutcome[] = ['success', 'tool_error', 'rejected', 'unavailable', 'failed', 'timeout', 'too_large', 'busy', 'cancelled', 'asked'];
 
 /** What an observer needs to know of a tool: its names and its upstream's transport. */
 export interface ObservedTool {
@@ -76,6 +78,6 @@ export function errorOutcome(err: unknown): CallOutcome {
   if (err instanceof CallCancelledError) return 'cancelled';
   if (err instanceof UpstreamTimeoutError) return 'timeout';
   if (err instanceof ResultTooLargeError) return 'too_large';
-  if (err instanceof UpstreamRejectedError || err instanceof RequestError) return 'rejected';
+  if (err instanceof UpstreamRejectedError || err instanceof RequestError || err instanceof QuestionClosedError) return 'rejected';
   return 'failed';
 }

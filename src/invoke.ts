@@ -6,7 +6,8 @@ import { checkArguments, IN_CHAT_MESSAGE, isJsonText, textToArguments, type Argu
 import type { RegisteredTool, ToolView } from './registry.js';
 import { log } from './log.js';
 import { applyPolicy } from './tool-policy.js';
-import { ResultTooLargeError } from './upstreams/errors.js';
+import { InputNotCarriedError, ResultTooLargeError } from './upstreams/errors.js';
+import { ToolQuestion, type InputAnswers } from './upstreams/input-required.js';
 import type { CallOptions, CallToolResult, ToolDefinition } from './upstreams/types.js';
 
 /**
@@ -87,18 +88,26 @@ function noteRejection<T>(tool: RegisteredTool, read: () => T): T {
   }
 }
 
-export async function callTool(
-  tool: RegisteredTool,
-  args: Record<string, unknown>,
-  signal?: AbortSignal,
-  onProgress?: CallOptions['onProgress'],
-): Promise<CallToolResult> {
+export interface CallContext {
+  /** Aborted when the caller goes away: the upstream call is cancelled. */
+  signal?: AbortSignal;
+  onProgress?: CallOptions['onProgress'];
+  /** The person's answers to the question the call stopped at: the call resumes with them. */
+  answers?: InputAnswers;
+}
+
+/**
+ * A call whose tool may stop at a question for the person (the chat faces carry it as an
+ * assistant turn and resume the call with the answer, see questions/).
+ */
+export async function callOrAsk(tool: RegisteredTool, args: Record<string, unknown>, { signal, onProgress, answers }: CallContext = {}): Promise<CallToolResult | ToolQuestion> {
   const watch = tool.observer.started(tool, args);
-  const options = { timeoutMs: tool.timeoutMs, signal, onProgress, traceContext: watch.traceContext };
+  const options = { timeoutMs: tool.timeoutMs, signal, onProgress, traceContext: watch.traceContext, ...(answers ? { answers } : {}) };
   try {
-    const result = await tool.limiter.run(() => tool.upstream.callTool(tool.definition.name, args, options), signal);
-    watch.ended(resultOutcome(result), result);
-    return result;
+    const answer = await tool.limiter.run(() => tool.upstream.callTool(tool.definition.name, args, options), signal);
+    if (answer instanceof ToolQuestion) watch.ended('asked');
+    else watch.ended(resultOutcome(answer), answer);
+    return answer;
   } catch (err) {
     watch.ended(errorOutcome(err));
     if (err instanceof ResultTooLargeError) {
@@ -106,6 +115,24 @@ export async function callTool(
     }
     throw err;
   }
+}
+
+/**
+ * A call whose caller cannot carry a question (a program's JSON, the CLI): a tool that asks fails
+ * the call, and an older server's question is cancelled.
+ */
+export async function callTool(tool: RegisteredTool, args: Record<string, unknown>, signal?: AbortSignal, onProgress?: CallOptions['onProgress']): Promise<CallToolResult> {
+  const answer = await callOrAsk(tool, args, { signal, onProgress });
+  if (!(answer instanceof ToolQuestion)) return answer;
+  answer.dismiss();
+  throw new InputNotCarriedError(tool.upstream.name, tool.name, questionSummary(answer));
+}
+
+/** The question's own words, for an error that cannot ask it. */
+function questionSummary(question: ToolQuestion): string {
+  return Object.values(question.requests)
+    .map((request) => request.message)
+    .join(' ');
 }
 
 /** Error messages and examples name the tool as the caller knows it. */

@@ -1,7 +1,8 @@
 import { RequestError } from '../errors.js';
 import { IN_CHAT_MESSAGE } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
-import type { CallRequest } from './face.js';
+import { questionIdIn } from '../questions/marker.js';
+import type { CallRequest, QuestionReply } from './face.js';
 import { asksForJson, contentText, includesUsage, requestObject } from './request-body.js';
 
 /** The parts of a chat completion request the shim uses; every other field is ignored. */
@@ -16,14 +17,34 @@ const TEXT_PARTS = new Set(['text']);
 export function parseChatRequest(body: unknown): ChatRequest {
   const { fields, model } = requestObject(body);
   const { messages, stream, stream_options: streamOptions, response_format: format } = fields;
+  const userText = lastUserText(messages);
+  const reply = questionBefore(messages as unknown[]);
   return {
     model,
-    userText: lastUserText(messages),
+    userText,
     stream: stream === true,
     includeUsage: includesUsage(stream, streamOptions),
     healthProbe: isHealthProbe(model, onlyUserText(messages)),
     json: asksForJson(format),
+    ...(reply ? { reply } : {}),
   };
+}
+
+/**
+ * The question the last user message answers: one the shim asked in the assistant message just
+ * before it (clients resend the whole conversation, the shim's questions included).
+ */
+function questionBefore(messages: unknown[]): QuestionReply | undefined {
+  let i = messages.length - 1;
+  while (i >= 0 && (messages[i] as { role?: unknown } | null)?.role !== 'user') i -= 1;
+  for (i -= 1; i >= 0; i -= 1) {
+    const message = messages[i] as { role?: unknown; content?: unknown } | null;
+    if (message?.role === 'user') return undefined;
+    if (message?.role !== 'assistant') continue;
+    const id = questionIdIn(contentText(message.content, `messages[${i}].content`, TEXT_PARTS));
+    return id ? { id, shown: true } : undefined;
+  }
+  return undefined;
 }
 
 /** The text of the last message with role "user": a string, or the text parts of an array. */

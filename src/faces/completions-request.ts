@@ -1,6 +1,7 @@
 import { RequestError } from '../errors.js';
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
+import { questionIdIn } from '../questions/marker.js';
 import type { CallRequest } from './face.js';
 import { asksForJson, includesUsage, requestObject } from './request-body.js';
 
@@ -19,7 +20,9 @@ export const COMPLETIONS_PLACE: ArgumentsPlace = {
 export function parseCompletionsRequest(body: unknown): CompletionsRequest {
   const { fields, model } = requestObject(body);
   const { prompt, stream, stream_options: streamOptions, response_format: format } = fields;
-  const userText = promptText(prompt);
+  const text = promptText(prompt);
+  const reply = replyInPrompt(text);
+  const userText = reply ? reply.text : text;
   return {
     model,
     userText,
@@ -27,7 +30,19 @@ export function parseCompletionsRequest(body: unknown): CompletionsRequest {
     includeUsage: includesUsage(stream, streamOptions),
     healthProbe: isHealthProbe(model, userText),
     json: asksForJson(format),
+    ...(reply ? { reply: { id: reply.id, shown: true } } : {}),
   };
+}
+
+/**
+ * A prompt that holds the transcript so far, a question of the shim's in it: what follows the
+ * question's last line is the answer.
+ */
+function replyInPrompt(prompt: string): { id: string; text: string } | undefined {
+  const id = questionIdIn(prompt);
+  if (!id) return undefined;
+  const end = prompt.indexOf('\n', prompt.lastIndexOf(id));
+  return { id, text: end < 0 ? '' : prompt.slice(end + 1) };
 }
 
 /** `prompt` is a string, or an array holding one string; token arrays and batches name no single call. */

@@ -22,6 +22,18 @@ export interface CallRequest {
   json: boolean;
   /** Only in formats whose answers can be stored and continued (the Responses API). */
   continuation?: Continuation;
+  /** The tool's question this request may answer (see questions/marker.ts). */
+  reply?: QuestionReply;
+}
+
+/**
+ * A request that follows a tool's question. `shown`: the conversation holds the question, so it
+ * must still be open; otherwise (a Responses `previous_response_id`) the request answers it only
+ * if it is one.
+ */
+export interface QuestionReply {
+  id: string;
+  shown: boolean;
 }
 
 /** A Responses request's side of stored responses; only agents' answers are stored. */

@@ -8,7 +8,7 @@ import { responsesAnswer, responsesStream } from './responses-answer.js';
 import { parseResponsesRequest, RESPONSES_PLACE, type ResponsesRequest } from './responses-request.js';
 
 export type { Conversation, Turn } from './conversation.js';
-export type { AnswerExtras, AnswerStream, CallRequest, Continuation, EventSink, Face } from './face.js';
+export type { AnswerExtras, AnswerStream, CallRequest, Continuation, EventSink, Face, QuestionReply } from './face.js';
 
 /** `POST …/chat/completions`: what LiteLLM's `openai/` provider sends for `/v1/chat/completions`. */
 export const CHAT: Face<ChatRequest> = {

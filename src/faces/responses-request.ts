@@ -1,7 +1,8 @@
 import { RequestError } from '../errors.js';
 import type { ArgumentsPlace } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
-import type { CallRequest, Continuation } from './face.js';
+import { questionIdIn } from '../questions/marker.js';
+import type { CallRequest, Continuation, QuestionReply } from './face.js';
 import { randomId, unixSeconds } from './ids.js';
 import { asksForJson, contentText, requestObject } from './request-body.js';
 
@@ -40,7 +41,26 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
     // Read leniently: a tool ignores both, and an agent answers an id it does not hold with a 400.
     continuation: { responseId: randomId('resp_'), store: store !== false, ...(previous !== undefined && previous !== null ? { previousResponseId: String(previous) } : {}) },
     createdAt: unixSeconds(),
+    ...replyIn(input, previous),
   };
+}
+
+/**
+ * The tool's question this request may answer: one the shim asked in the last assistant item of
+ * `input` (clients that resend the conversation, such as LiteLLM's bridge from /v1/messages), else
+ * the response named by `previous_response_id`, if that response was a question.
+ */
+function replyIn(input: unknown, previous: unknown): { reply?: QuestionReply } {
+  if (Array.isArray(input)) {
+    for (let i = input.length - 1; i >= 0; i -= 1) {
+      const item = input[i] as Item;
+      if (item?.role !== 'assistant') continue;
+      const id = questionIdIn(contentText(item.content, `input[${i}].content`, TEXT_PARTS));
+      if (id) return { reply: { id, shown: true } };
+      break;
+    }
+  }
+  return typeof previous === 'string' && previous !== '' ? { reply: { id: previous, shown: false } } : {};
 }
 
 type Item = { type?: unknown; role?: unknown; content?: unknown } | null;

@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Agent } from '../agents/agent.js';
+import { PendingQuestions } from '../questions/pending-questions.js';
 import { StoredResponses } from '../agents/stored-responses.js';
 import { DEFAULT_MAX_BODY_BYTES, type ApiKeyConfig } from '../config/types.js';
 import { CHAT, COMPLETIONS, RESPONSES, type Face } from '../faces/index.js';
@@ -52,6 +53,7 @@ export interface AppOptions {
 /** The HTTP side of the shim: the faces' OpenAI routes, the OpenAPI face and its page, the REST adapter's routes, the probes. */
 export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKeys, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, metrics, tracing, llm, agents, shuttingDown = () => false, reload, store, docs = true }: AppOptions): Express {
   const responses = new StoredResponses(store);
+  const questions = new PendingQuestions(store);
   const app = express();
   app.disable('x-powered-by');
   // No ETag: every answer is computed for its request, and hashing each body showed in the profile.
@@ -69,7 +71,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   // One route per path (not an array), so a request's route template names the door it came by.
   const faces: [string, Face][] = [['chat/completions', CHAT], ['responses', RESPONSES], ['completions', COMPLETIONS]];
   for (const [endpoint, face] of faces) {
-    const handler = modelCall(registry, face, { keepAliveMs, llm, agents, responses });
+    const handler = modelCall(registry, face, { keepAliveMs, llm, agents, responses, questions });
     for (const path of [`/tools/:name/${endpoint}`, `/tools/:name/v1/${endpoint}`, `/v1/${endpoint}`, `/${endpoint}`]) app.post(path, handler);
   }
   app.use(openapiRoutes(registry, { secured: (apiKeys?.length ?? 0) > 0 }));

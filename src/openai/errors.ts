@@ -1,7 +1,7 @@
 import { RequestError, UnknownResponseError, UnknownToolError } from '../errors.js';
 import { redact } from '../secrets.js';
 import { STATE } from '../state/errors.js';
-import { CallCancelledError, LLM, LlmFailedError, ResultTooLargeError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
+import { CallCancelledError, InputNotCarriedError, LLM, QuestionClosedError, LlmFailedError, ResultTooLargeError, UpstreamBusyError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../upstreams/errors.js';
 
 /** OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`. */
 export interface OpenAIErrorBody {
@@ -63,6 +63,13 @@ function upstreamResponse(err: UpstreamError, retrySafe: boolean): ErrorResponse
   if (err instanceof LlmFailedError) {
     if (err.refused) return respond(400, 'invalid_request_error', err.message, 'messages', 'llm_refused');
     return respond(err.timedOut ? 504 : 502, 'upstream_error', err.message, null, 'llm_failed');
+  }
+  if (err instanceof QuestionClosedError) return respond(400, 'invalid_request_error', err.message, 'messages', 'question_closed');
+  if (err instanceof InputNotCarriedError) {
+    // Asking again would ask again: not retried.
+    const response = respond(MAY_HAVE_RUN, 'upstream_error', err.message, null, 'input_not_carried');
+    response.headers['x-should-retry'] = 'false';
+    return response;
   }
   if (err instanceof CallCancelledError) return respond(CLIENT_CLOSED_REQUEST, 'upstream_error', err.message, null, 'cancelled');
   if (err instanceof ResultTooLargeError) {

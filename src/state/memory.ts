@@ -12,6 +12,10 @@ interface Entry {
  * not shared by replicas.
  */
 export class MemoryStore implements StateStore {
+  get ttlSeconds(): number {
+    return this.bounds.ttlSeconds;
+  }
+
   readonly backend = 'memory';
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;

@@ -86,6 +86,10 @@ const FIRST_CONNECT_MS = 5000;
 
 /** Records in Redis, shared by every replica that names the same server. */
 export class RedisStore implements StateStore {
+  get ttlSeconds(): number {
+    return this.bounds.ttlSeconds;
+  }
+
   readonly backend = 'redis';
 
   private constructor(

@@ -4,12 +4,14 @@
  * are one kind; every kind shares the bounds.
  */
 
-/** What a record is; keys of different kinds never meet. */
-export type RecordKind = 'response';
+/** What a record is (an agent's stored response, a tool's open question); keys of different kinds never meet. */
+export type RecordKind = 'response' | 'question';
 
 export interface StateStore {
   /** Where the records live, for logs and errors: `memory` or `redis`. */
   readonly backend: 'memory' | 'redis';
+  /** How long a record is kept (`state.ttlSeconds`), for messages that say when something expires. */
+  readonly ttlSeconds: number;
   /**
    * Keeps `value` under `id` for `owner` (replacing any), then evicts the oldest records past the
    * entries or bytes bound. A value larger than maxBytes on its own is not kept (and counts as evicted).
@@ -50,6 +52,7 @@ export interface StoreObserver {
 export function observed(store: StateStore, observer: StoreObserver): StateStore {
   return {
     backend: store.backend,
+    ttlSeconds: store.ttlSeconds,
     async put(kind, owner, id, value) {
       const put = await store.put(kind, owner, id, value);
       if (put.kept) observer.stored(kind);

@@ -103,3 +103,36 @@ export class CallCancelledError extends UpstreamError {
     super(upstream, `call to upstream "${upstream}" was cancelled by the client`);
   }
 }
+
+/**
+ * An answer to an older server's question whose call is no longer held: the server stopped
+ * waiting, the call reached its time limit, the connection went, or another replica holds it.
+ * The answer went nowhere; nothing ran with it.
+ */
+export class QuestionClosedError extends UpstreamError {
+  override name = 'QuestionClosedError';
+  readonly mayHaveRun = false;
+  constructor(upstream: string, tool: string) {
+    super(
+      upstream,
+      `the question of tool "${tool}" is no longer open: upstream "${upstream}" stopped waiting for the answer (its time limit, or its connection ended), ` +
+        'or another replica holds the call. Nothing ran with this answer; call the tool again in a new conversation',
+    );
+  }
+}
+
+/**
+ * The tool stopped at a question for the person, and this way of calling (a program's JSON, the
+ * CLI) has no turn to ask it in. What the tool did before it asked is its own: it may have run.
+ */
+export class InputNotCarriedError extends UpstreamError {
+  override name = 'InputNotCarriedError';
+  readonly mayHaveRun = true;
+  constructor(upstream: string, tool: string, question: string) {
+    super(
+      upstream,
+      `tool "${tool}" asks the person a question ("${question}"), which this way of calling cannot carry. ` +
+        'Call it through chat completions or the Responses API, where its question is asked as a chat turn and the next message answers it',
+    );
+  }
+}

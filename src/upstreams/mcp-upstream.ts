@@ -3,8 +3,9 @@ import { CallToolResultSchema } from '@modelcontextprotocol/core';
 import { log } from '../log.js';
 import { VERSION } from '../version.js';
 import { Reconnector } from './backoff.js';
-import { UpstreamError, UpstreamUnavailableError } from './errors.js';
-import { asksForInput, inputRequiredError } from './input-required.js';
+import { QuestionClosedError, UpstreamError, UpstreamUnavailableError } from './errors.js';
+import { HeldCalls } from './held-calls.js';
+import { questionIn, type InputAnswers, type ToolQuestion } from './input-required.js';
 import { listAllTools, translateCallError } from './mcp-client.js';
 import { deliverProgressFirst } from './progress-first.js';
 import { skipInvalidTools } from './tool-list-filter.js';
@@ -29,6 +30,11 @@ const RELISTEN_AFTER_MS = 1000;
  * `legacy` goes straight to `initialize`.
  */
 export type Negotiation = VersionNegotiationOptions & { mode: 'auto' | 'legacy' };
+
+/** A call sent again with the person's answers (2026-07-28): `inputResponses`, and `requestState` echoed. */
+function resumeParams({ responses, requestState }: InputAnswers): Record<string, unknown> {
+  return { inputResponses: responses, ...(requestState !== undefined ? { requestState } : {}) };
+}
 
 /** Whether calls on `client` carry arguments in headers too: the 2026-07-28 revision over HTTP (one request per call). */
 function mirrorsArguments(client: Client): boolean {
@@ -60,12 +66,15 @@ export abstract class McpUpstream implements Upstream {
   private schemas = new Map<string, Tool>();
   /** Re-reads the tool list when the last one's `ttlMs` runs out. */
   private expiry: NodeJS.Timeout | undefined;
+  /** Calls an older-era server holds open at its question. */
+  private readonly heldCalls: HeldCalls;
 
   constructor(
     readonly name: string,
     /** Recorded as the last error when the connection closes by itself. */
     private readonly closedReason: string,
   ) {
+    this.heldCalls = new HeldCalls(name);
     this.reconnector = new Reconnector(name, async () => {
       await this.connect();
       this.onToolsChanged?.();
@@ -99,21 +108,22 @@ export abstract class McpUpstream implements Upstream {
     return this.client?.transport?.sessionId;
   }
 
-  async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, onProgress, traceContext }: CallOptions): Promise<CallToolResult> {
+  async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, onProgress, traceContext, answers }: CallOptions): Promise<CallToolResult | ToolQuestion> {
+    if (answers?.held !== undefined) return this.resumeHeld(name, answers);
     // Never connect on demand: a failing server is retried by the back-off schedule only.
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     if (!client) throw this.unavailable(`upstream "${this.name}" is reconnecting; the call was not sent`);
     const toolDefinition = this.schemas.get(name);
-    const send = async (session: Client) => {
+    const send = async (session: Client): Promise<CallToolResult | ToolQuestion> => {
       // The SDK adds its progressToken to this `_meta` (SEP-414 puts trace context there).
-      const params = { name, arguments: args, ...(traceContext ? { _meta: traceContext } : {}) };
+      const params = { name, arguments: args, ...(traceContext ? { _meta: traceContext } : {}), ...(answers ? resumeParams(answers) : {}) };
       const options = {
         timeout: timeoutMs,
         signal,
         // Always asking for progress lets a long tool that reports it outlive `timeoutSeconds`.
         onprogress: (progress: Progress) => onProgress?.(progress),
         resetTimeoutOnProgress: true,
-        // A request for input comes back as it is, not as an SDK error (see input-required.ts).
+        // A request for input comes back as it is, to be asked of the person (input-required.ts).
         allowInputRequired: true,
       };
       // On 2026-07-28 over HTTP, `callTool` copies the arguments a tool marks `x-mcp-header` into
@@ -124,10 +134,18 @@ export abstract class McpUpstream implements Upstream {
       const result: unknown = mirrorsArguments(session)
         ? await session.callTool(params, { ...options, ...(toolDefinition ? { toolDefinition } : {}) })
         : await session.request({ method: 'tools/call', params }, CallToolResultSchema, options);
-      if (asksForInput(result)) throw inputRequiredError(this.name, name, result);
-      return result as CallToolResult;
+      return questionIn(result, this.name, name) ?? (result as CallToolResult);
     };
-    return this.onSession(client, send, (err) => (err instanceof UpstreamError ? err : translateCallError(err, this.name, name, timeoutMs, signal)));
+    const translate = (err: unknown) => (err instanceof UpstreamError ? err : translateCallError(err, this.name, name, timeoutMs, signal));
+    return this.heldCalls.run(() => this.onSession(client, send, translate));
+  }
+
+  /** An older server's call held open at its question, given the answer: its result or next question. */
+  private async resumeHeld(tool: string, { held, responses }: InputAnswers): Promise<CallToolResult | ToolQuestion> {
+    const answer = Object.values(responses)[0];
+    const resumed = held !== undefined && answer ? this.heldCalls.resume<CallToolResult | ToolQuestion>(held, answer) : undefined;
+    if (!resumed) throw new QuestionClosedError(this.name, tool);
+    return resumed;
   }
 
   health(): UpstreamHealth {
@@ -169,15 +187,16 @@ export abstract class McpUpstream implements Upstream {
     const client = new Client(
       { name: 'mcp-model-shim', version: VERSION },
       {
-        // No `elicitation`, `sampling` or `roots`: the shim does not answer a server's questions
-        // (input-required.ts). An older-era server's `elicitation/create` would be answered here,
-        // by a request handler; the SDK refuses one for a capability not declared.
-        capabilities: {},
+        // A tool's questions go to the person at the other end of the chat (forms, and URLs to
+        // open); `sampling` and `roots` are not for a person to answer, so they are not declared.
+        capabilities: { elicitation: { form: {}, url: {} } },
         versionNegotiation: negotiation,
         inputRequired: { autoFulfill: false },
       },
     );
     client.setNotificationHandler('notifications/tools/list_changed', () => this.onToolsChanged?.());
+    // An older-era server asks while its call waits (2026-07-28 servers answer the call instead).
+    client.setRequestHandler('elicitation/create', (request, ctx) => this.heldCalls.ask(request.params, ctx.mcpReq.signal));
     client.onclose = () => this.lost(client, this.closedReason);
     client.onerror = (err) => {
       const reason = this.disconnectReason(err);
@@ -282,6 +301,8 @@ export abstract class McpUpstream implements Upstream {
 
   private connect(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
+    // A `list_changed` that arrives during shutdown must not start the server again.
+    if (this.closed) return Promise.reject(this.unavailable(`upstream "${this.name}" is shut down`));
     this.connecting ??= this.establish().finally(() => {
       this.connecting = undefined;
     });

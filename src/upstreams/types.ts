@@ -1,4 +1,5 @@
 import type { CallToolResult, Progress, ToolAnnotations } from '@modelcontextprotocol/client';
+import type { InputAnswers, ToolQuestion } from './input-required.js';
 
 export type { CallToolResult, Progress };
 
@@ -30,6 +31,8 @@ export interface CallOptions {
   onProgress?: (progress: Progress) => void;
   /** W3C trace context of the call's span: sent in `params._meta` (MCP) or as headers (REST). */
   traceContext?: Record<string, string>;
+  /** The person's answers to the question this call stopped at: the call resumes with them. */
+  answers?: InputAnswers;
 }
 
 /**
@@ -46,7 +49,8 @@ export interface Upstream {
   onToolsChanged?: () => void;
   /** Connects if needed and reads the whole tool list. */
   listTools(): Promise<ToolDefinition[]>;
-  callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult>;
+  /** The tool's result, or the question it asks before it goes on (MCP servers only). */
+  callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult | ToolQuestion>;
   health(): UpstreamHealth;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport as OlderHttpTransport } from '@modelconte
 import request from 'supertest';
 import type { ServerConfig } from '../../src/config/types.js';
 import type { RunningShim } from '../../src/server.js';
+import type { CallToolResult } from '../../src/upstreams/types.js';
 import { createUpstream } from '../../src/upstreams/index.js';
 import { MODERN_SERVER, STRICT_START_SERVER, modernStdioEntry, newRecord, startModernHttp, type ModernHttpServer, type ToolRecord } from '../fixtures/modern-server.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
@@ -105,7 +106,7 @@ describe.each(['stdio', 'streamable-http'] as const)('a server that speaks only 
     try {
       await upstream.listTools();
       const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-      const result = await upstream.callTool('meta', {}, { timeoutMs: 5000, traceContext: { traceparent, tracestate: 'shim=1' } });
+      const result = (await upstream.callTool('meta', {}, { timeoutMs: 5000, traceContext: { traceparent, tracestate: 'shim=1' } })) as CallToolResult;
       const meta = JSON.parse((result.content[0] as { text: string }).text) as Record<string, unknown>;
       expect(meta).toMatchObject({ traceparent, tracestate: 'shim=1' });
     } finally {
@@ -113,11 +114,11 @@ describe.each(['stdio', 'streamable-http'] as const)('a server that speaks only 
     }
   });
 
-  test('a tool that asks for input is refused by the server (the shim declares no elicitation), and has not run', async () => {
+  test('a tool that asks for input is asked of the person, and has not run before the answer', async () => {
     const res = await call(shim, 'confirm', '');
-    expect([424, 502]).toContain(res.status);
-    expect(res.headers['x-should-retry']).toBe('false');
-    expect(expectOpenAIError(res.body, 'upstream_failed').message).toMatch(/^upstream "modern" answered with an error: .*elicitation/i);
+    expect(res.status).toBe(200);
+    expect(res.body.choices[0].message.content).toContain('**confirm asks:** Are you sure?');
+    expect(record.lines()).toContain('asked confirm');
     expect(record.lines()).not.toContain('ran confirm');
   });
 });

@@ -1,24 +1,18 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Agent } from '../../agents/agent.js';
 import type { StoredResponses } from '../../agents/stored-responses.js';
+import type { PendingQuestions } from '../../questions/pending-questions.js';
 import { RequestError } from '../../errors.js';
 import type { CallRequest, Face } from '../../faces/index.js';
-import { argumentsForCall, callTool, findTool } from '../../invoke.js';
+import { findTool } from '../../invoke.js';
 import type { Llm } from '../../llm/client.js';
 import { log } from '../../log.js';
 import { HEALTH_CHECK_MODEL, healthProbeAnswer } from '../../openai/health-probe.js';
 import type { ToolRegistry } from '../../registry.js';
-import { isRetrySafe } from '../../retry-safety.js';
-import type { CallToolResult } from '../../upstreams/types.js';
-import { renderAnswer } from '../../render/answer.js';
-import { confirmationAnswer, withDerivedArguments } from '../../render/derived.js';
-import { renderProgress } from '../../render/result.js';
-import { abortOnClientClose } from '../abort.js';
 import { callerAllows, visibleTools } from '../auth.js';
-import { EventStream } from '../event-stream.js';
 import { noteCall } from '../request-log.js';
-import { failStream } from '../stream-failure.js';
 import { agentCall } from './agent-call.js';
+import { answerWith, toolCall } from './tool-call.js';
 
 export interface ModelCallOptions {
   keepAliveMs: number;
@@ -28,6 +22,8 @@ export interface ModelCallOptions {
   agents?: ReadonlyMap<string, Agent>;
   /** Agents' stored Responses answers. */
   responses: StoredResponses;
+  /** Tools' open questions. */
+  questions: PendingQuestions;
 }
 
 /**
@@ -35,7 +31,7 @@ export interface ModelCallOptions {
  * is named by the path (`/tools/:name/…`) or, on the plain OpenAI routes, by `body.model`; the
  * face's text (last user message, input, prompt) holds the arguments. Every face takes this path.
  */
-export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs, llm, agents, responses }: ModelCallOptions): RequestHandler {
+export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: Face<R>, { keepAliveMs, llm, agents, responses, questions }: ModelCallOptions): RequestHandler {
   return async (req: Request, res: Response) => {
     const request = face.parse(req.body);
     const name = (req.params as { name?: string }).name ?? request.model;
@@ -51,38 +47,7 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
     }
     const tool = findTool(visibleTools(res, registry), name);
     noteCall(res, tool);
-    const signal = abortOnClientClose(res);
-    const { args, derived } = await argumentsForCall(tool, request.userText, face.place, llm, signal);
-    log.debug('tool arguments', { tool: tool.name, arguments: args, derived: derived !== undefined });
-    if (derived && !isRetrySafe(tool.definition) && tool.policy?.confirm !== false) {
-      answerWith(face, request, tool.name, confirmationAnswer(tool, derived), res, keepAliveMs);
-      return;
-    }
-    // A derived call shows what it ran with, unless the caller asked for one JSON document.
-    const render = (result: CallToolResult) => {
-      const answer = renderAnswer(result, tool, request.json);
-      return derived && !request.json ? withDerivedArguments(tool, derived, answer) : answer;
-    };
-
-    if (!request.stream) {
-      const result = await callTool(tool, args, signal);
-      if (result.isError) res.set('x-mcp-tool-error', 'true');
-      res.json(face.answer(request, tool.name, render(result)));
-      return;
-    }
-
-    const events = new EventStream(res, keepAliveMs);
-    const answer = face.stream(request, tool.name, events);
-    let result;
-    try {
-      // Progress opens the stream early, as reasoning: the LiteLLM UI shows a long tool is alive.
-      result = await callTool(tool, args, signal, (progress) => answer.progress(renderProgress(progress)));
-    } catch (err) {
-      failStream(err, events, answer, res);
-      return;
-    }
-    if (result.isError && !events.started) res.set('x-mcp-tool-error', 'true');
-    answer.finish(render(result));
+    await toolCall(tool, face, request, res, { keepAliveMs, llm, questions });
   };
 }
 
@@ -90,12 +55,6 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
 function visibleAgent(agents: ReadonlyMap<string, Agent> | undefined, name: string, res: Response): Agent | undefined {
   const agent = agents?.get(name);
   return agent && callerAllows(res, name) ? agent : undefined;
-}
-
-/** An answer that is not a tool's result (a health probe, a confirmation), streamed or not as asked. */
-function answerWith<R extends CallRequest>(face: Face<R>, request: R, model: string, content: string, res: Response, keepAliveMs: number): void {
-  if (request.stream) face.stream(request, model, new EventStream(res, keepAliveMs)).finish(content);
-  else res.json(face.answer(request, model, content));
 }
 
 /**

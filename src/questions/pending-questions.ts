@@ -1,0 +1,69 @@
+import { RequestError } from '../errors.js';
+import { log } from '../log.js';
+import type { StateStore } from '../state/index.js';
+import type { ElicitRequestParams, ToolQuestion } from '../upstreams/input-required.js';
+
+/** A question waiting for the person's answer: enough to resume the call, on any replica for a 2026-07-28 server. */
+export interface PendingQuestion {
+  /** The tool as the caller named it. */
+  tool: string;
+  /** The call's arguments, sent again with the answers. */
+  args: Record<string, unknown>;
+  requests: Record<string, ElicitRequestParams>;
+  requestState?: string;
+  /** An older server's call, held open by the replica that asked. */
+  held?: string;
+}
+
+const QUESTION_ID = /^(?:ask|resp)_[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * Tools' open questions, kept in the state store beside agents' responses (same bounds, same
+ * expiry), each visible only to the API key whose call asked it. An answer claims its question by
+ * deleting it, so two answers sent at once cannot both resume the call.
+ */
+export class PendingQuestions {
+  constructor(private readonly store: StateStore) {}
+
+  /** How long a question stays open. */
+  get ttlSeconds(): number {
+    return this.store.ttlSeconds;
+  }
+
+  /** Keeps a question; a failure is the caller's error (the question cannot be answered if it is not kept). */
+  async keep(owner: string, id: string, tool: string, args: Record<string, unknown>, question: ToolQuestion): Promise<void> {
+    const record: PendingQuestion = {
+      tool,
+      args,
+      requests: question.requests,
+      ...(question.requestState !== undefined ? { requestState: question.requestState } : {}),
+      ...(question.held !== undefined ? { held: question.held } : {}),
+    };
+    const { kept } = await this.store.put('question', owner, id, JSON.stringify(record));
+    if (!kept) {
+      throw new RequestError(
+        `Tool "${tool}" asked a question too large to keep (over state.maxBytes), so it cannot be answered; nothing ran with it.`,
+        'messages',
+        'question_too_large',
+      );
+    }
+  }
+
+  /** The question, while it is open for `owner`. */
+  async open(owner: string, id: string): Promise<PendingQuestion | undefined> {
+    if (!QUESTION_ID.test(id)) return undefined;
+    const value = await this.store.get('question', owner, id);
+    if (value === undefined) return undefined;
+    try {
+      return JSON.parse(value) as PendingQuestion;
+    } catch {
+      log.warn('an open question cannot be read; treated as absent', { question: id });
+      return undefined;
+    }
+  }
+
+  /** Takes the question for one answer; false when another answer took it first. */
+  claim(owner: string, id: string): Promise<boolean> {
+    return this.store.delete('question', owner, id);
+  }
+}

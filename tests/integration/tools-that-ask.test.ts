@@ -1,0 +1,206 @@
+import OpenAI, { APIError } from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import request from 'supertest';
+import type { ServerConfig } from '../../src/config/types.js';
+import type { RunningShim } from '../../src/server.js';
+import { modernStdioEntry, newRecord, startModernHttp, type ModernHttpServer, type ToolRecord } from '../fixtures/modern-server.js';
+import { expectOpenAIError } from '../helpers/openai-error.js';
+import { EVERYTHING } from '../fixtures/everything.js';
+import { ask, clientForTool, modelIds, startTestShim } from '../helpers/shim.js';
+
+/** A chat as the LiteLLM UI keeps it: every turn resent with the next message. */
+class Chat {
+  readonly messages: ChatCompletionMessageParam[] = [];
+  constructor(
+    private readonly client: OpenAI,
+    private readonly model: string,
+    private readonly stream = false,
+  ) {}
+
+  /** Sends `content` as the next user message; the assistant's answer joins the history. */
+  async say(content: string): Promise<string> {
+    this.messages.push({ role: 'user', content });
+    const answer = this.stream ? await this.streamed() : ((await this.client.chat.completions.create({ model: this.model, messages: this.messages })).choices[0]!.message.content ?? '');
+    this.messages.push({ role: 'assistant', content: answer });
+    return answer;
+  }
+
+  /** Sends `content` expecting a 400; the history keeps the user message out, as a UI does after an error. */
+  async sayWrongly(content: string): Promise<APIError> {
+    const error = await this.client.chat.completions.create({ model: this.model, messages: [...this.messages, { role: 'user', content }] }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(APIError);
+    return error as APIError;
+  }
+
+  private async streamed(): Promise<string> {
+    const stream = await this.client.chat.completions.create({ model: this.model, messages: this.messages, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    return text;
+  }
+}
+
+const deletions = async (shim: RunningShim) => Number(await ask(shim, 'deletions', ''));
+
+describe.each(['stdio', 'streamable-http'] as const)('a 2026-07-28 tool that asks for a confirmation, over %s', (kind) => {
+  let record: ToolRecord;
+  let server: ModernHttpServer | undefined;
+  let shim: RunningShim;
+
+  beforeAll(async () => {
+    record = newRecord();
+    if (kind === 'streamable-http') server = await startModernHttp(record);
+    const entry: ServerConfig = server ? { type: 'streamable-http', url: server.url } : modernStdioEntry(record);
+    shim = await startTestShim({ modern: entry });
+  });
+  afterAll(async () => {
+    await shim.close();
+    await server?.close();
+  });
+
+  test('chat completions: the question comes as the answer, the next message answers it, the tool runs once', async () => {
+    const before = await deletions(shim);
+    const chat = new Chat(clientForTool(shim, 'delete_rows'), 'delete_rows');
+    const question = await chat.say('{"table": "orders"}');
+    expect(question).toContain('delete_rows asks:** Delete every row of "orders"?');
+    expect(question).toContain('```json\n{"confirm": true, "reason": "<reason>"}\n```');
+    expect(question).toMatch(/- confirm \(boolean, required\): Delete every row\?/);
+    expect(question).toMatch(/Question ask_\S+ is open for \d+ hours/);
+    expect(await deletions(shim)).toBe(before);
+
+    const result = await chat.say('{"confirm": true, "reason": "test data"}');
+    expect(result).toBe('Deleted 3 rows from "orders" (test data).');
+    expect(await deletions(shim)).toBe(before + 1);
+    expect(record.lines().filter((line) => line === 'deleted orders')).toHaveLength(before + 1);
+  });
+
+  test('a wrong answer is a 400 that shows what to send; nothing runs, and a right answer after it still works', async () => {
+    const before = await deletions(shim);
+    const chat = new Chat(clientForTool(shim, 'delete_rows'), 'delete_rows');
+    await chat.say('{"table": "invoices"}');
+    const error = await chat.sayWrongly('{"confirm": "sure"}');
+    expect(error.status).toBe(400);
+    expect(expectOpenAIError(error.error && { error: error.error }, 'invalid_answer').message).toMatch(
+      /^That answer does not fit what "delete_rows" asked: .*confirm.*boolean.*\nReply with JSON like this, with your own values: \{"confirm": true, "reason": "<reason>"\}/s,
+    );
+    expect(await deletions(shim)).toBe(before);
+    expect(await chat.say('{"confirm": true, "reason": "archived"}')).toBe('Deleted 3 rows from "invoices" (archived).');
+    expect(await deletions(shim)).toBe(before + 1);
+  });
+
+  test('"no" declines: the tool answers the decline and deletes nothing', async () => {
+    const before = await deletions(shim);
+    const chat = new Chat(clientForTool(shim, 'delete_rows'), 'delete_rows');
+    await chat.say('{"table": "customers"}');
+    expect(await chat.say('no')).toBe('Nothing deleted from "customers": the user answered decline.');
+    expect(await chat.say('{"table": "customers"}')).toContain('Delete every row of "customers"?');
+    expect(await chat.say('cancel')).toBe('Nothing deleted from "customers": the user answered cancel.');
+    expect(await deletions(shim)).toBe(before);
+  });
+
+  test('an answer sent twice runs the tool once: the second finds the question closed', async () => {
+    const before = await deletions(shim);
+    const chat = new Chat(clientForTool(shim, 'delete_rows'), 'delete_rows');
+    await chat.say('{"table": "twice"}');
+    const history = [...chat.messages, { role: 'user' as const, content: '{"confirm": true, "reason": "once"}' }];
+    const send = () => request(shim.url).post('/tools/delete_rows/chat/completions').send({ messages: history });
+    const [first, second] = await Promise.all([send(), send()]);
+    const statuses = [first.status, second.status].sort();
+    expect(statuses).toEqual([200, 400]);
+    const refused = first.status === 400 ? first : second;
+    expect(expectOpenAIError(refused.body, 'question_closed').message).toMatch(/no longer open.*Nothing ran with this reply/);
+    expect(await deletions(shim)).toBe(before + 1);
+  });
+
+  test('streamed: the question and the result come as the streamed answer', async () => {
+    const chat = new Chat(clientForTool(shim, 'delete_rows'), 'delete_rows', true);
+    expect(await chat.say('{"table": "streamed"}')).toContain('Delete every row of "streamed"?');
+    expect(await chat.say('{"confirm": true, "reason": "streamed"}')).toBe('Deleted 3 rows from "streamed" (streamed).');
+  });
+
+  test('the Responses API: previous_response_id carries the answer to the question', async () => {
+    const before = await deletions(shim);
+    const client = clientForTool(shim, 'delete_rows');
+    const asked = await client.responses.create({ model: 'delete_rows', input: '{"table": "sessions"}' });
+    expect(asked.output_text).toContain('Delete every row of "sessions"?');
+    expect(asked.output_text).toContain(`Question ${asked.id} is open`);
+    const done = await client.responses.create({ model: 'delete_rows', input: '{"confirm": true, "reason": "expired"}', previous_response_id: asked.id });
+    expect(done.output_text).toBe('Deleted 3 rows from "sessions" (expired).');
+    expect(await deletions(shim)).toBe(before + 1);
+  });
+
+  test('legacy completions: the prompt holding the question and the reply after it', async () => {
+    const before = await deletions(shim);
+    const client = clientForTool(shim, 'delete_rows');
+    const asked = await client.completions.create({ model: 'delete_rows', prompt: '{"table": "logs"}' });
+    const question = asked.choices[0]!.text;
+    expect(question).toContain('Delete every row of "logs"?');
+    const done = await client.completions.create({ model: 'delete_rows', prompt: `${question}\n{"confirm": true, "reason": "rotated"}` });
+    expect(done.choices[0]!.text).toBe('Deleted 3 rows from "logs" (rotated).');
+    expect(await deletions(shim)).toBe(before + 1);
+  });
+
+  test('the OpenAPI face cannot ask: a 424 that names the question, not retried, and nothing deleted', async () => {
+    const before = await deletions(shim);
+    const res = await request(shim.url).post('/openapi/delete_rows').send({ table: 'programs' });
+    expect(res.status).toBe(424);
+    expect(res.headers['x-should-retry']).toBe('false');
+    expect(expectOpenAIError(res.body, 'input_not_carried').message).toMatch(/asks the person a question \("Delete every row of "programs"\?"\)/);
+    expect(await deletions(shim)).toBe(before);
+  });
+});
+
+describe('an older-era server asks through the same turn: the official "everything" server over stdio', () => {
+  let shim: RunningShim;
+  const tool = 'trigger-elicitation-request';
+
+  beforeAll(async () => {
+    shim = await startTestShim({ everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } });
+  });
+  afterAll(async () => {
+    await shim.close();
+  });
+
+  test('it lists its elicitation tool: the shim declares the capability', async () => {
+    expect(await modelIds(shim)).toContain(tool);
+  });
+
+  test('its question is asked in chat and the reply answers it, while the call waits', async () => {
+    const chat = new Chat(clientForTool(shim, tool), tool);
+    const question = await chat.say('');
+    expect(question).toContain(`**${tool} asks:** Please provide inputs for the following fields:`);
+    expect(question).toMatch(/- name \(string, required\): Your full, legal name/);
+    expect(question).toContain('"integer": 42');
+    expect(question).toMatch(/Question ask_\S+ is open while the tool waits for it/);
+    expect(await chat.say('{"name": "Ada Lovelace", "integer": 7}')).toMatch(/User provided the requested information![\s\S]*- Name: Ada Lovelace[\s\S]*- Favorite Integer: 7/);
+  });
+
+  test('a wrong reply is a 400 with the example, the call still waits, and "no" then declines', async () => {
+    const chat = new Chat(clientForTool(shim, tool), tool);
+    await chat.say('');
+    const error = await chat.sayWrongly('{"integer": 500}');
+    expect(error.status).toBe(400);
+    expect(expectOpenAIError({ error: error.error }, 'invalid_answer').message).toMatch(/^That answer does not fit what "trigger-elicitation-request" asked: missing required parameter "name"; "integer" must be <= 100\.\nReply with JSON like this/);
+    expect(await chat.say('no')).toMatch(/User declined to provide the requested information/);
+  });
+
+  test('a reply after the call reached its time limit finds the question closed; nothing ran with it', async () => {
+    const quick = await startTestShim({ everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], timeoutSeconds: 1 } });
+    try {
+      const chat = new Chat(clientForTool(quick, tool), tool);
+      await chat.say('');
+      // The call's time limit runs while the person thinks: the server is cancelled, the call ends.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const error = await chat.sayWrongly('{"name": "Late"}');
+      expect(error.status).toBe(400);
+      expect(expectOpenAIError({ error: error.error }, 'question_closed').message).toMatch(/no longer open: upstream "everything" stopped waiting/);
+      // The server is fine, and asks again.
+      expect(await new Chat(clientForTool(quick, tool), tool).say('')).toContain('Please provide inputs');
+    } finally {
+      await quick.close();
+    }
+  });
+});
