@@ -1,6 +1,6 @@
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import { RequestError } from '../errors.js';
-import { callTool, checkedArguments } from '../invoke.js';
+import { callOrAsk, checkedArguments } from '../invoke.js';
 import { asFunction, parseArguments } from '../llm/arguments-from-text.js';
 import type { Llm } from '../llm/client.js';
 import { FunctionNames } from '../llm/function-names.js';
@@ -10,6 +10,7 @@ import { renderAnswer } from '../render/answer.js';
 import { truncate } from '../render/result.js';
 import { isRetrySafe } from '../retry-safety.js';
 import { CallCancelledError, UpstreamError, UpstreamFailedError } from '../upstreams/errors.js';
+import { ToolQuestion, type InputAnswers } from '../upstreams/input-required.js';
 import type { Agent } from './agent.js';
 
 /** One tool call the agent made, as the person watching sees it. */
@@ -45,6 +46,40 @@ export interface AgentAnswer {
   transcript: ChatCompletionMessageParam[];
 }
 
+type FunctionCall = Extract<ChatCompletionMessageToolCall, { type: 'function' }>;
+
+/**
+ * Where an agent stopped because a tool it called asks the person something: kept with the
+ * question, to go on from once it is answered. The transcript ends with the turn's tool calls and
+ * the results of those before the one that asks.
+ */
+export interface AgentPausePoint {
+  transcript: ChatCompletionMessageParam[];
+  /** The call that asks, then the turn's calls after it. */
+  calls: FunctionCall[];
+  /** The turn the calls belong to. */
+  step: number;
+  /** Whether a tool that may change data has run. */
+  mutated: boolean;
+}
+
+/** The agent stopped at a tool's question: it is asked of the person, not of the LLM. */
+export interface AgentPause {
+  question: ToolQuestion;
+  /** The tool that asks, and its arguments. */
+  tool: RegisteredTool;
+  args: Record<string, unknown>;
+  point: AgentPausePoint;
+  steps: AgentStep[];
+  usage?: Usage;
+}
+
+/** The person answered the question an agent stopped at: its tool call resumes with the answers. */
+export interface AgentResume {
+  point: AgentPausePoint;
+  answers: InputAnswers;
+}
+
 const LAST_TURN = 'You have used every step you may. Answer the user now with what you found, without calling tools.';
 
 /**
@@ -54,12 +89,19 @@ const LAST_TURN = 'You have used every step you may. Answer the user now with wh
  * and answered with a tool message; the loop ends when the LLM answers without tool calls. After
  * `maxSteps` turns with calls, one last turn without tools gives the answer.
  */
-export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], conversation: AgentConversation, { signal, onStep }: AgentRun = {}): Promise<AgentAnswer> {
+export async function runAgent(
+  agent: Agent,
+  llm: Llm,
+  tools: RegisteredTool[],
+  conversation: AgentConversation,
+  { signal, onStep }: AgentRun = {},
+  resume?: AgentResume,
+): Promise<AgentAnswer | AgentPause> {
   const names = new FunctionNames(tools.map((tool) => tool.name));
   const byFunction = new Map(tools.map((tool) => [names.function(tool.name), tool]));
   const functions = tools.map((tool) => asFunction({ ...tool.definition, name: names.function(tool.name) }));
   const instructions: ChatCompletionMessageParam[] = [...(agent.instructions ? [{ role: 'system' as const, content: agent.instructions }] : []), ...conversation.instructions];
-  const transcript: ChatCompletionMessageParam[] = [...conversation.messages];
+  const transcript: ChatCompletionMessageParam[] = resume ? [...resume.point.transcript] : [...conversation.messages];
   const steps: AgentStep[] = [];
   const record = (step: AgentStep) => {
     steps.push(step);
@@ -76,19 +118,35 @@ export async function runAgent(agent: Agent, llm: Llm, tools: RegisteredTool[], 
     return { content: content ?? '', steps, usage, transcript };
   };
   // Once a tool that may change data has run, a later failure must not be answered as retry-safe.
-  let mutated = false;
+  let mutated = resume?.point.mutated ?? false;
+  /** Runs a turn's calls in order; a call whose tool asks stops the agent there. */
+  const runCalls = async (calls: FunctionCall[], step: number, answers?: InputAnswers): Promise<AgentPause | undefined> => {
+    for (const [i, call] of calls.entries()) {
+      const tool = byFunction.get(call.function.name);
+      if (tool && !isRetrySafe(tool.definition)) mutated = true;
+      const done = await runCall(agent, tool, call, signal, record, i === 0 ? answers : undefined);
+      if (typeof done !== 'string') {
+        const point = { transcript: [...transcript], calls: calls.slice(i), step, mutated };
+        return { question: done.question, tool: tool!, args: done.args, point, steps, usage };
+      }
+      transcript.push({ role: 'tool', tool_call_id: call.id, content: done });
+    }
+    return undefined;
+  };
   try {
-    for (let step = 0; step < agent.maxSteps; step += 1) {
+    let first = 0;
+    if (resume) {
+      const paused = await runCalls(resume.point.calls, resume.point.step, resume.answers);
+      if (paused) return paused;
+      first = resume.point.step + 1;
+    }
+    for (let step = first; step < agent.maxSteps; step += 1) {
       const reply = await ask(functions.length > 0 ? functions : undefined);
-      const calls = (reply.tool_calls ?? []).filter((call): call is Extract<ChatCompletionMessageToolCall, { type: 'function' }> => call.type === 'function');
+      const calls = (reply.tool_calls ?? []).filter((call): call is FunctionCall => call.type === 'function');
       if (calls.length === 0) return answer(reply.content);
       transcript.push({ role: 'assistant', content: reply.content ?? null, tool_calls: calls });
-      for (const call of calls) {
-        const tool = byFunction.get(call.function.name);
-        if (tool && !isRetrySafe(tool.definition)) mutated = true;
-        const content = await runCall(agent, tool, call, signal, record);
-        transcript.push({ role: 'tool', tool_call_id: call.id, content });
-      }
+      const paused = await runCalls(calls, step);
+      if (paused) return paused;
     }
     const last = await ask(undefined, [{ role: 'system', content: LAST_TURN }]);
     return answer(last.content);
@@ -107,14 +165,18 @@ function sum(total: Usage | undefined, more: Usage | undefined): Usage | undefin
   };
 }
 
-/** One function call: its tool message's content, whatever happened. Only a cancelled call stops the loop. */
+/**
+ * One function call: its tool message's content, whatever happened, or the tool's question for
+ * the person. Only a cancelled call stops the loop.
+ */
 async function runCall(
   agent: Agent,
   tool: RegisteredTool | undefined,
   call: { function: { name: string; arguments: string } },
   signal: AbortSignal | undefined,
   onStep: AgentRun['onStep'],
-): Promise<string> {
+  answers?: InputAnswers,
+): Promise<string | { question: ToolQuestion; args: Record<string, unknown> }> {
   const started = performance.now();
   const report = (args: Record<string, unknown>, content: string, isError: boolean) => {
     onStep?.({ tool: tool?.name ?? call.function.name, args, summary: summary(content), isError, ms: performance.now() - started });
@@ -124,7 +186,11 @@ async function runCall(
   let args: Record<string, unknown> = {};
   try {
     args = parseArguments(call.function.arguments);
-    const result = await callTool(tool, checkedArguments(tool, args), signal);
+    const result = await callOrAsk(tool, checkedArguments(tool, args), { signal, ...(answers ? { answers } : {}) });
+    if (result instanceof ToolQuestion) {
+      report(args, `asks: ${Object.values(result.requests)[0]?.message ?? ''}`, false);
+      return { question: result, args };
+    }
     const rendered = truncate(renderAnswer(result, tool, false), agent.maxToolResultBytes, undefined, 'maxToolResultBytes');
     return report(args, result.isError ? `Tool error (isError): ${rendered}` : rendered, result.isError === true);
   } catch (err) {

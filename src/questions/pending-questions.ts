@@ -1,18 +1,44 @@
 import { RequestError } from '../errors.js';
 import { log } from '../log.js';
 import type { StateStore } from '../state/index.js';
-import type { ElicitRequestParams, ToolQuestion } from '../upstreams/input-required.js';
+import type { ElicitRequestParams, InputAnswers, ToolQuestion } from '../upstreams/input-required.js';
 
 /** A question waiting for the person's answer: enough to resume the call, on any replica for a 2026-07-28 server. */
-export interface PendingQuestion {
-  /** The tool as the caller named it. */
+export interface PendingQuestion<Paused = unknown> {
+  /** The model the person talks to: the tool, or the agent whose tool asks. */
+  model: string;
+  /** The tool that asks, as the caller knows it. */
   tool: string;
-  /** The call's arguments, sent again with the answers. */
+  /** The tool's call arguments, sent again with the answers. */
   args: Record<string, unknown>;
   requests: Record<string, ElicitRequestParams>;
   requestState?: string;
   /** An older server's call, held open by the replica that asked. */
   held?: string;
+  /** Where an agent stopped, to go on from once its tool has the answer. */
+  paused?: Paused;
+}
+
+/** What a question's record is made of. */
+export function pendingQuestion<Paused>(model: string, tool: string, args: Record<string, unknown>, question: ToolQuestion, paused?: Paused): PendingQuestion<Paused> {
+  return {
+    model,
+    tool,
+    args,
+    requests: question.requests,
+    ...(question.requestState !== undefined ? { requestState: question.requestState } : {}),
+    ...(question.held !== undefined ? { held: question.held } : {}),
+    ...(paused !== undefined ? { paused } : {}),
+  };
+}
+
+/** The answers a reply gives, with what the call must echo to resume. */
+export function answersTo(question: PendingQuestion, responses: InputAnswers['responses']): InputAnswers {
+  return {
+    responses,
+    ...(question.requestState !== undefined ? { requestState: question.requestState } : {}),
+    ...(question.held !== undefined ? { held: question.held } : {}),
+  };
 }
 
 const QUESTION_ID = /^(?:ask|resp)_[A-Za-z0-9_-]{8,64}$/;
@@ -31,18 +57,11 @@ export class PendingQuestions {
   }
 
   /** Keeps a question; a failure is the caller's error (the question cannot be answered if it is not kept). */
-  async keep(owner: string, id: string, tool: string, args: Record<string, unknown>, question: ToolQuestion): Promise<void> {
-    const record: PendingQuestion = {
-      tool,
-      args,
-      requests: question.requests,
-      ...(question.requestState !== undefined ? { requestState: question.requestState } : {}),
-      ...(question.held !== undefined ? { held: question.held } : {}),
-    };
+  async keep(owner: string, id: string, record: PendingQuestion): Promise<void> {
     const { kept } = await this.store.put('question', owner, id, JSON.stringify(record));
     if (!kept) {
       throw new RequestError(
-        `Tool "${tool}" asked a question too large to keep (over state.maxBytes), so it cannot be answered; nothing ran with it.`,
+        `"${record.model}" asked a question too large to keep (over state.maxBytes), so it cannot be answered; nothing ran with it.`,
         'messages',
         'question_too_large',
       );
@@ -50,12 +69,12 @@ export class PendingQuestions {
   }
 
   /** The question, while it is open for `owner`. */
-  async open(owner: string, id: string): Promise<PendingQuestion | undefined> {
+  async open<Paused>(owner: string, id: string): Promise<PendingQuestion<Paused> | undefined> {
     if (!QUESTION_ID.test(id)) return undefined;
     const value = await this.store.get('question', owner, id);
     if (value === undefined) return undefined;
     try {
-      return JSON.parse(value) as PendingQuestion;
+      return JSON.parse(value) as PendingQuestion<Paused>;
     } catch {
       log.warn('an open question cannot be read; treated as absent', { question: id });
       return undefined;

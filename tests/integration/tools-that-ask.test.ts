@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { ServerConfig } from '../../src/config/types.js';
 import type { RunningShim } from '../../src/server.js';
 import { modernStdioEntry, newRecord, startModernHttp, type ModernHttpServer, type ToolRecord } from '../fixtures/modern-server.js';
+import { startAgentShim, type AgentShim } from '../helpers/agent-shim.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
 import { EVERYTHING } from '../fixtures/everything.js';
 import { ask, clientForTool, modelIds, startTestShim } from '../helpers/shim.js';
@@ -202,5 +203,52 @@ describe('an older-era server asks through the same turn: the official "everythi
     } finally {
       await quick.close();
     }
+  });
+});
+
+describe("an agent's tool asks: the question goes to the person through the agent's answer, not to the LLM", () => {
+  let agents: AgentShim;
+  let record: ToolRecord;
+
+  beforeAll(async () => {
+    record = newRecord();
+    agents = await startAgentShim({
+      mcpServers: { modern: modernStdioEntry(record) },
+      agents: { janitor: { tools: ['delete_rows'], allowMutations: true, instructions: 'You clean tables.' } },
+    });
+  });
+  afterAll(() => agents?.close());
+
+  const toolMessages = (request: Record<string, unknown>) => (request.messages as { role: string; content: string }[]).filter((message) => message.role === 'tool');
+
+  test('chat completions: the agent stops at the question, the reply resumes its tool call, the LLM gets the result', async () => {
+    const { llm } = agents;
+    llm.requests.length = 0;
+    llm.reply({ toolCalls: [{ name: 'delete_rows', arguments: { table: 'orders' } }] }, { text: 'The orders table is empty now.' });
+    const chat = new Chat(agents.client(), 'janitor');
+    const question = await chat.say('Please empty the orders table.');
+    expect(question).toContain('**delete_rows asks:** Delete every row of "orders"?');
+    expect(llm.requests).toHaveLength(1);
+    expect(record.lines()).not.toContain('deleted orders');
+
+    expect(await chat.say('{"confirm": true, "reason": "asked by the user"}')).toBe('The orders table is empty now.');
+    expect(llm.requests).toHaveLength(2);
+    expect(toolMessages(llm.requests[1]!).map((message) => message.content)).toEqual(['Deleted 3 rows from "orders" (asked by the user).']);
+    // The LLM never saw the question or the reply: it is the tool's business with the person.
+    expect(JSON.stringify(llm.requests[1]!.messages)).not.toContain('asked by the user"}');
+    expect(record.lines().filter((line) => line === 'deleted orders')).toHaveLength(1);
+  });
+
+  test('the Responses API: previous_response_id resumes the agent, and "no" is the tool\'s to answer', async () => {
+    const { llm } = agents;
+    llm.requests.length = 0;
+    llm.reply({ toolCalls: [{ name: 'delete_rows', arguments: { table: 'carts' } }] }, { text: 'I left the carts alone.' });
+    const client = agents.client();
+    const asked = await client.responses.create({ model: 'janitor', input: 'Empty the carts table.' });
+    expect(asked.output_text).toContain('Delete every row of "carts"?');
+    const done = await client.responses.create({ model: 'janitor', input: 'no', previous_response_id: asked.id });
+    expect(done.output_text).toBe('I left the carts alone.');
+    expect(toolMessages(llm.requests[1]!).map((message) => message.content)).toEqual(['Nothing deleted from "carts": the user answered decline.']);
+    expect(record.lines()).not.toContain('deleted carts');
   });
 });

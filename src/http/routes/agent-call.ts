@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { agentTools, type Agent } from '../../agents/agent.js';
-import { runAgent, type AgentAnswer, type AgentStep } from '../../agents/run.js';
+import { runAgent, type AgentAnswer, type AgentPause, type AgentPausePoint, type AgentStep } from '../../agents/run.js';
 import type { StoredResponses } from '../../agents/stored-responses.js';
 import { RequestError } from '../../errors.js';
 import type { AnswerExtras, CallRequest, Face } from '../../faces/index.js';
@@ -10,6 +10,8 @@ import type { ToolRegistry } from '../../registry.js';
 import { abortOnClientClose } from '../abort.js';
 import { ownerOf, visibleTools } from '../auth.js';
 import { EventStream } from '../event-stream.js';
+import { pendingQuestion, type PendingQuestions } from '../../questions/pending-questions.js';
+import { askPerson, replyTo } from '../question-turn.js';
 import { failStream } from '../stream-failure.js';
 
 export interface AgentCallContext {
@@ -17,6 +19,8 @@ export interface AgentCallContext {
   registry: ToolRegistry;
   /** Where Responses answers are kept and continued from. */
   responses: StoredResponses;
+  /** Where the questions its tools ask are kept until the person answers. */
+  questions: PendingQuestions;
   keepAliveMs: number;
 }
 
@@ -28,7 +32,7 @@ export interface AgentCallContext {
  * `previous_response_id` puts the stored conversation before the new input.
  */
 export async function agentCall<R extends CallRequest>(agent: Agent, face: Face<R>, request: R, req: Request, res: Response, context: AgentCallContext): Promise<void> {
-  const { llm, registry, responses, keepAliveMs } = context;
+  const { llm, registry, responses, questions, keepAliveMs } = context;
   const own = (req.body as { tools?: unknown } | undefined)?.tools;
   if (Array.isArray(own) && own.length > 0) {
     throw new RequestError(`"${agent.name}" is an agent model: it owns its tools, so a request may not bring "tools". Send only the conversation.`, 'tools', 'agent_owns_tools');
@@ -40,7 +44,10 @@ export async function agentCall<R extends CallRequest>(agent: Agent, face: Face<
   const { instructions, messages } = face.conversation(req.body);
   const { continuation } = request;
   const owner = ownerOf(res);
-  const earlier: ChatCompletionMessageParam[] = continuation?.previousResponseId ? await responses.conversation(owner, continuation.previousResponseId) : [];
+  // A reply to a question one of its tools asked: the agent goes on from where it stopped.
+  const answered = await replyTo<AgentPausePoint, R>(agent.name, face, request, res, questions);
+  const resume = answered?.question.paused && { point: answered.question.paused, answers: answered.answers };
+  const earlier: ChatCompletionMessageParam[] = !resume && continuation?.previousResponseId ? await responses.conversation(owner, continuation.previousResponseId) : [];
   const conversation = { instructions, messages: [...earlier, ...messages] };
   const tools = agentTools(agent, visibleTools(res, registry));
   const signal = abortOnClientClose(res);
@@ -50,29 +57,37 @@ export async function agentCall<R extends CallRequest>(agent: Agent, face: Face<
    * The answer's extras. When it is to be stored it is kept first, so a request that follows at
    * once finds it; when the store fails, the answer says it was not stored.
    */
-  const settle = async ({ content, steps, usage, transcript }: AgentAnswer): Promise<AnswerExtras> => {
+  const settle = async (outcome: AgentAnswer | AgentPause): Promise<{ content: string; extras: AnswerExtras }> => {
+    const { steps, usage } = outcome;
     const reasoning = steps.map(stepLine).join('');
+    if ('question' in outcome) {
+      // A question is kept as one, not as a response: the reply to it resumes the agent.
+      const record = pendingQuestion(agent.name, outcome.tool.name, outcome.args, outcome.question, outcome.point);
+      const content = await askPerson(request, record, outcome.question, res, questions);
+      return { content, extras: { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}) } };
+    }
+    const { content, transcript } = outcome;
     const extras: AnswerExtras = { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}), ...(stored ? { stored } : {}) };
-    if (!continuation?.store) return extras;
+    if (!continuation?.store) return { content, extras };
     const kept = await responses.keep(owner, continuation.responseId, face.answer(request, agent.name, content, extras), transcript);
-    return kept ? extras : { ...extras, stored: { ...stored!, store: false } };
+    return { content, extras: kept ? extras : { ...extras, stored: { ...stored!, store: false } } };
   };
 
   if (!request.stream) {
-    const result = await runAgent(agent, llm, tools, conversation, { signal });
-    res.json(face.answer(request, agent.name, result.content, await settle(result)));
+    const { content, extras } = await settle(await runAgent(agent, llm, tools, conversation, { signal }, resume));
+    res.json(face.answer(request, agent.name, content, extras));
     return;
   }
   const events = new EventStream(res, keepAliveMs);
   const answer = face.stream(request, agent.name, events, stored);
-  let result: AgentAnswer;
+  let settled: { content: string; extras: AnswerExtras };
   try {
-    result = await runAgent(agent, llm, tools, conversation, { signal, onStep: (step) => answer.progress(stepLine(step)) });
+    settled = await settle(await runAgent(agent, llm, tools, conversation, { signal, onStep: (step) => answer.progress(stepLine(step)) }, resume));
   } catch (err) {
     failStream(err, events, answer, res);
     return;
   }
-  answer.finish(result.content, await settle(result));
+  answer.finish(settled.content, settled.extras);
 }
 
 /** What a person watching sees of one step: the tool, its arguments, a short result, the time it took. */

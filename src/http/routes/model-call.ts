@@ -42,7 +42,7 @@ export function modelCall<R extends CallRequest>(registry: ToolRegistry, face: F
       return;
     }
     if (agent && llm) {
-      await agentCall(agent, face, request, req, res, { llm, registry, responses, keepAliveMs });
+      await agentCall(agent, face, request, req, res, { llm, registry, responses, questions, keepAliveMs });
       return;
     }
     const tool = findTool(visibleTools(res, registry), name);
