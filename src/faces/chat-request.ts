@@ -3,7 +3,7 @@ import { IN_CHAT_MESSAGE } from '../openai/arguments.js';
 import { isHealthProbe } from '../openai/health-probe.js';
 import { questionIdIn } from '../questions/marker.js';
 import type { CallRequest, QuestionReply } from './face.js';
-import { asksForJson, contentText, includesUsage, requestObject } from './request-body.js';
+import { asksForJson, contentText, earlierText, includesUsage, requestObject } from './request-body.js';
 
 /** The parts of a chat completion request the shim uses; every other field is ignored. */
 export interface ChatRequest extends CallRequest {
@@ -41,7 +41,7 @@ function questionBefore(messages: unknown[]): QuestionReply | undefined {
     const message = messages[i] as { role?: unknown; content?: unknown } | null;
     if (message?.role === 'user') return undefined;
     if (message?.role !== 'assistant') continue;
-    const id = questionIdIn(contentText(message.content, `messages[${i}].content`, TEXT_PARTS));
+    const id = questionIdIn(earlierText(message.content));
     return id ? { id, shown: true } : undefined;
   }
   return undefined;

@@ -32,6 +32,13 @@ export function contentText(content: unknown, param: string, textTypes: Readonly
   throw new RequestError(`"${param}" must be a string or an array of content parts.`, param, 'invalid_content');
 }
 
+/** An earlier message's text, read leniently: the shim never rejects a request for what it does not use. */
+export function earlierText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part: { text?: unknown } | null) => (typeof part?.text === 'string' ? part.text : '')).join('\n');
+}
+
 /** A `response_format` (chat, completions) or `text.format` (Responses) that asks for JSON; a schema is not enforced. */
 export function asksForJson(format: unknown): boolean {
   const type = (format as { type?: unknown } | null | undefined)?.type;

@@ -4,7 +4,7 @@ import { isHealthProbe } from '../openai/health-probe.js';
 import { questionIdIn } from '../questions/marker.js';
 import type { CallRequest, Continuation, QuestionReply } from './face.js';
 import { randomId, unixSeconds } from './ids.js';
-import { asksForJson, contentText, requestObject } from './request-body.js';
+import { asksForJson, contentText, earlierText, requestObject } from './request-body.js';
 
 /** The parts of a Responses API request (`POST /v1/responses`) the shim uses; the rest is ignored. */
 export interface ResponsesRequest extends CallRequest {
@@ -55,7 +55,7 @@ function replyIn(input: unknown, previous: unknown): { reply?: QuestionReply } {
     for (let i = input.length - 1; i >= 0; i -= 1) {
       const item = input[i] as Item;
       if (item?.role !== 'assistant') continue;
-      const id = questionIdIn(contentText(item.content, `input[${i}].content`, TEXT_PARTS));
+      const id = questionIdIn(earlierText(item.content));
       if (id) return { reply: { id, shown: true } };
       break;
     }

@@ -30,7 +30,11 @@ export class HeldCalls {
   private readonly inFlight = new Set<Slot>();
   private readonly held = new Map<string, Slot>();
 
-  constructor(private readonly upstream: string) {}
+  constructor(
+    private readonly upstream: string,
+    /** The most calls held at once: unanswered questions must not hold a server's calls without end. */
+    private readonly maxHeld: number,
+  ) {}
 
   /** `send`'s result, or the question the server asks before it answers. */
   run<R>(send: () => Promise<R>): Promise<R | ToolQuestion> {
@@ -59,6 +63,10 @@ export class HeldCalls {
     const [slot, ...others] = waiting;
     if (!slot || others.length > 0) {
       log.warn('upstream asked a question that belongs to no single waiting call; it was cancelled', { upstream: this.upstream, callsInFlight: this.inFlight.size });
+      return Promise.resolve(CANCELLED);
+    }
+    if (this.held.size >= this.maxHeld) {
+      log.warn('upstream asked a question while as many calls as it may run wait for answers; it was cancelled', { upstream: this.upstream, held: this.held.size });
       return Promise.resolve(CANCELLED);
     }
     const id = `held_${randomBytes(12).toString('hex')}`;

@@ -1,5 +1,6 @@
 import { Client, type McpSubscription, type Tool, type Transport, type VersionNegotiationOptions } from '@modelcontextprotocol/client';
 import { CallToolResultSchema } from '@modelcontextprotocol/core';
+import { DEFAULT_MAX_CONCURRENT_CALLS } from '../config/types.js';
 import { log } from '../log.js';
 import { VERSION } from '../version.js';
 import { Reconnector } from './backoff.js';
@@ -73,8 +74,10 @@ export abstract class McpUpstream implements Upstream {
     readonly name: string,
     /** Recorded as the last error when the connection closes by itself. */
     private readonly closedReason: string,
+    /** `maxConcurrentCalls`: also the most calls held open at an older server's questions. */
+    maxConcurrentCalls = DEFAULT_MAX_CONCURRENT_CALLS,
   ) {
-    this.heldCalls = new HeldCalls(name);
+    this.heldCalls = new HeldCalls(name, maxConcurrentCalls);
     this.reconnector = new Reconnector(name, async () => {
       await this.connect();
       this.onToolsChanged?.();

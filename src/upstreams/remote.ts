@@ -22,7 +22,7 @@ export class RemoteUpstream extends McpUpstream {
     name: string,
     private readonly config: RemoteServerConfig,
   ) {
-    super(name, 'the connection to the server closed');
+    super(name, 'the connection to the server closed', config.maxConcurrentCalls);
     this.transport = config.type;
   }
 

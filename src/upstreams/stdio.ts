@@ -33,7 +33,7 @@ export class StdioUpstream extends McpUpstream {
     name: string,
     private readonly config: StdioServerConfig,
   ) {
-    super(name, 'the server process exited');
+    super(name, 'the server process exited', config.maxConcurrentCalls);
   }
 
   /**

@@ -2,10 +2,11 @@ import OpenAI, { APIError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import request from 'supertest';
 import type { ServerConfig } from '../../src/config/types.js';
-import type { RunningShim } from '../../src/server.js';
+import { startShim, type RunningShim } from '../../src/server.js';
 import { modernStdioEntry, newRecord, startModernHttp, type ModernHttpServer, type ToolRecord } from '../fixtures/modern-server.js';
 import { startAgentShim, type AgentShim } from '../helpers/agent-shim.js';
 import { expectOpenAIError } from '../helpers/openai-error.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { EVERYTHING } from '../fixtures/everything.js';
 import { ask, clientForTool, modelIds, startTestShim } from '../helpers/shim.js';
 
@@ -250,5 +251,36 @@ describe("an agent's tool asks: the question goes to the person through the agen
     expect(done.output_text).toBe('I left the carts alone.');
     expect(toolMessages(llm.requests[1]!).map((message) => message.content)).toEqual(['Nothing deleted from "carts": the user answered decline.']);
     expect(record.lines()).not.toContain('deleted carts');
+  });
+});
+
+describe('with Redis, a 2026-07-28 question asked through one replica is answered through another', () => {
+  let redis: RedisServer;
+  let server: ModernHttpServer;
+  let replicas: RunningShim[];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    server = await startModernHttp(newRecord());
+    const config = { server: { host: '127.0.0.1', port: 0 }, mcpServers: { modern: { type: 'streamable-http' as const, url: server.url } }, state: { redisUrl: redis.url } };
+    replicas = await Promise.all([startShim(config, { host: '127.0.0.1', port: 0 }), startShim(config, { host: '127.0.0.1', port: 0 })]);
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.close()));
+    await server.close();
+    await redis.stop();
+  });
+
+  test('chat: asked by one, answered by the other, run once', async () => {
+    const [first, second] = replicas as [RunningShim, RunningShim];
+    const before = await deletions(first);
+    const asking = new Chat(clientForTool(first, 'delete_rows'), 'delete_rows');
+    await asking.say('{"table": "shared"}');
+    const history = [...asking.messages, { role: 'user' as const, content: '{"confirm": true, "reason": "any replica"}' }];
+    const done = await clientForTool(second, 'delete_rows').chat.completions.create({ model: 'delete_rows', messages: history });
+    expect(done.choices[0]!.message.content).toBe('Deleted 3 rows from "shared" (any replica).');
+    const again = await request(first.url).post('/tools/delete_rows/chat/completions').send({ messages: history });
+    expect(expectOpenAIError(again.body, 'question_closed').message).toMatch(/no longer open/);
+    expect(await deletions(second)).toBe(before + 1);
   });
 });
