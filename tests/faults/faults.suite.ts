@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunningShim } from '../../src/server.js';
+import { EVERYTHING } from '../fixtures/everything.js';
 import { startRemoteServer, type RemoteServer } from '../fixtures/remote-mcp-server.js';
 import { eventually, startShimOverAdapter, startTestShim, stdioTestServer } from '../helpers/shim.js';
 import { chat, errorShapeProblem, histogram, JSON_HEADERS, parseJson, processErrors, report, send, sleep, type Answer } from './support.js';
@@ -360,5 +362,50 @@ describe('clients that disconnect mid-stream', () => {
       await shim.close();
       await remote.close();
     }
+  });
+});
+
+describe('an older server that crashes while calls wait at its questions', () => {
+  const TOOL = 'trigger-elicitation-request';
+  let shim: RunningShim;
+
+  beforeAll(async () => {
+    shim = await startTestShim({ everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], timeoutSeconds: 60 } });
+  });
+  afterAll(() => shim.close());
+
+  const ask = (messages: { role: string; content: string }[]) =>
+    send(shim.url, agent, { path: `/tools/${TOOL}/chat/completions`, body: JSON.stringify({ messages }), headers: JSON_HEADERS });
+
+  test('each reply gets 400 question_closed naming the upstream, nothing hangs, the server restarts and asks again', async () => {
+    // Questions held one after another (one call in flight at a time: the protocol does not say which call a question is for).
+    const held: { role: string; content: string }[][] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const asked = await ask([{ role: 'user', content: '' }]);
+      expect(asked.status).toBe(200);
+      const question = (parseJson(asked.text) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+      expect(question).toContain('is open while the tool waits for it');
+      held.push([{ role: 'user', content: '' }, { role: 'assistant', content: question }, { role: 'user', content: '{"name": "after the crash"}' }]);
+    }
+    const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('server-everything'))
+      .map((line) => Number(line.trim().split(/\s+/)[0]));
+    expect(children).toHaveLength(1);
+    process.kill(children[0]!, 'SIGKILL');
+    await eventually(async () => (await upstreamOf(shim, 'everything'))?.restarts >= 1 && (await upstreamOf(shim, 'everything'))?.state === 'ready', 20_000);
+
+    const replies = await Promise.all(held.map((messages) => ask(messages)));
+    for (const reply of replies) {
+      expect(reply.status).toBe(400);
+      const body = parseJson(reply.text) as { error: { code: string; message: string } };
+      expect(errorShapeProblem(body)).toBeUndefined();
+      expect(body.error.code).toBe('question_closed');
+      expect(body.error.message).toContain('upstream "everything" stopped waiting');
+    }
+    const again = await ask([{ role: 'user', content: '' }]);
+    expect(again.status).toBe(200);
+    expect(again.text).toContain('Please provide inputs');
+    report('faults: older server killed with three questions held', { statuses: histogram(replies.map((reply) => reply.status)) });
   });
 });

@@ -189,6 +189,16 @@ describe('an older-era server asks through the same turn: the official "everythi
     expect(await chat.say('no')).toMatch(/User declined to provide the requested information/);
   });
 
+  test('no more calls are held at questions than the server may run (maxConcurrentCalls): a further question is cancelled', async () => {
+    const narrow = await startTestShim({ everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], maxConcurrentCalls: 1 } });
+    try {
+      expect(await new Chat(clientForTool(narrow, tool), tool).say('')).toContain('Please provide inputs');
+      expect(await new Chat(clientForTool(narrow, tool), tool).say('')).toContain('User cancelled the elicitation dialog');
+    } finally {
+      await narrow.close();
+    }
+  });
+
   test('a reply after the call reached its time limit finds the question closed; nothing ran with it', async () => {
     const quick = await startTestShim({ everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], timeoutSeconds: 1 } });
     try {
