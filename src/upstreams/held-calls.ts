@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { log } from '../log.js';
 import { ToolQuestion, type ElicitRequestParams, type ElicitResult } from './input-required.js';
+import type { Progress } from './types.js';
 
 /** What an older server is told when its question goes no further: nobody will answer it. */
 const CANCELLED: ElicitResult = { action: 'cancel' };
@@ -9,6 +10,8 @@ const CANCELLED: ElicitResult = { action: 'cancel' };
 interface Slot {
   /** The call itself, settled when the server answers it (or it fails). */
   pending?: Promise<unknown>;
+  /** Where the call's progress goes: to whoever waits on it now (the reply, once resumed). */
+  onProgress?: (progress: Progress) => void;
   /** Set while somebody waits on the call: hands them the question. */
   asked?: (question: ToolQuestion) => void;
   /** The question's answer, once asked: the server's `elicitation/create` waits on it. */
@@ -36,21 +39,22 @@ export class HeldCalls {
     private readonly maxHeld: number,
   ) {}
 
-  /** `send`'s result, or the question the server asks before it answers. */
-  run<R>(send: () => Promise<R>): Promise<R | ToolQuestion> {
-    const slot: Slot = {};
+  /** `send`'s result, or the question the server asks before it answers; `send` reports progress to `progress`. */
+  run<R>(send: (progress: (progress: Progress) => void) => Promise<R>, onProgress?: (progress: Progress) => void): Promise<R | ToolQuestion> {
+    const slot: Slot = { onProgress };
     this.inFlight.add(slot);
-    const pending = send().finally(() => this.ended(slot));
+    const pending = send((progress) => slot.onProgress?.(progress)).finally(() => this.ended(slot));
     return this.await(slot, pending);
   }
 
-  /** Resumes the call held under `id` with the person's answer: its result, or its next question. */
-  resume<R>(id: string, answer: ElicitResult): Promise<R | ToolQuestion> | undefined {
+  /** Resumes the call held under `id` with the person's answer: its result, or its next question; its progress goes to `onProgress` from now on. */
+  resume<R>(id: string, answer: ElicitResult, onProgress?: (progress: Progress) => void): Promise<R | ToolQuestion> | undefined {
     const slot = this.held.get(id);
     const respond = slot?.respond;
     if (!slot || !respond) return undefined;
     this.held.delete(id);
     slot.respond = undefined;
+    slot.onProgress = onProgress;
     const next = this.await(slot, slot.pending as Promise<R>);
     respond(answer);
     return next;

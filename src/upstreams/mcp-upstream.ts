@@ -112,19 +112,19 @@ export abstract class McpUpstream implements Upstream {
   }
 
   async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, onProgress, traceContext, answers }: CallOptions): Promise<CallToolResult | ToolQuestion> {
-    if (answers?.held !== undefined) return this.resumeHeld(name, answers);
+    if (answers?.held !== undefined) return this.resumeHeld(name, answers, onProgress);
     // Never connect on demand: a failing server is retried by the back-off schedule only.
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     if (!client) throw this.unavailable(`upstream "${this.name}" is reconnecting; the call was not sent`);
     const toolDefinition = this.schemas.get(name);
-    const send = async (session: Client): Promise<CallToolResult | ToolQuestion> => {
+    const send = async (session: Client, progress: (progress: Progress) => void): Promise<CallToolResult | ToolQuestion> => {
       // The SDK adds its progressToken to this `_meta` (SEP-414 puts trace context there).
       const params = { name, arguments: args, ...(traceContext ? { _meta: traceContext } : {}), ...(answers ? resumeParams(answers) : {}) };
       const options = {
         timeout: timeoutMs,
         signal,
         // Always asking for progress lets a long tool that reports it outlive `timeoutSeconds`.
-        onprogress: (progress: Progress) => onProgress?.(progress),
+        onprogress: progress,
         resetTimeoutOnProgress: true,
         // A request for input comes back as it is, to be asked of the person (input-required.ts).
         allowInputRequired: true,
@@ -140,13 +140,13 @@ export abstract class McpUpstream implements Upstream {
       return questionIn(result, this.name, name) ?? (result as CallToolResult);
     };
     const translate = (err: unknown) => (err instanceof UpstreamError ? err : translateCallError(err, this.name, name, timeoutMs, signal));
-    return this.heldCalls.run(() => this.onSession(client, send, translate));
+    return this.heldCalls.run((progress) => this.onSession(client, (session) => send(session, progress), translate), onProgress);
   }
 
   /** An older server's call held open at its question, given the answer: its result or next question. */
-  private async resumeHeld(tool: string, { held, responses }: InputAnswers): Promise<CallToolResult | ToolQuestion> {
+  private async resumeHeld(tool: string, { held, responses }: InputAnswers, onProgress: CallOptions['onProgress']): Promise<CallToolResult | ToolQuestion> {
     const answer = Object.values(responses)[0];
-    const resumed = held !== undefined && answer ? this.heldCalls.resume<CallToolResult | ToolQuestion>(held, answer) : undefined;
+    const resumed = held !== undefined && answer ? this.heldCalls.resume<CallToolResult | ToolQuestion>(held, answer, onProgress) : undefined;
     if (!resumed) throw new QuestionClosedError(this.name, tool);
     return resumed;
   }
