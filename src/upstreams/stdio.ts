@@ -1,9 +1,9 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { SdkError, SdkErrorCode, type Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import type { StdioServerConfig } from '../config/types.js';
 import { log } from '../log.js';
+import { eachLine } from './stderr-lines.js';
 import { McpUpstream, type Negotiation } from './mcp-upstream.js';
 import { messageLimits } from './message-reader.js';
 import { descendants, endProcesses, exited } from './process-tree.js';
@@ -98,5 +98,5 @@ export class StdioUpstream extends McpUpstream {
 
 /** Child stderr goes to the log at debug level, one entry per line (it may hold anything). */
 function logLines(stream: Readable, upstream: string): void {
-  createInterface({ input: stream }).on('line', (line) => log.debug('upstream stderr', { upstream, line }));
+  eachLine(stream, (line) => log.debug('upstream stderr', { upstream, line }));
 }
