@@ -100,12 +100,10 @@ export class Playground {
     const screenshot = path.join(tmpdir(), `shim-ui-e2e-${process.pid}-${tool}-${endpoint.replaceAll('/', '_')}.png`);
     try {
       if (!sameChat) await this.newChat(endpoint, tool);
-      const composer = page.getByRole('textbox', { name: 'Message', exact: true });
-      await composer.fill(message);
-      await composer.press('Enter');
+      await this.send(message);
 
       // The streamed answer is the last message on the assistant's side, headed by the model.
-      const answer = page.locator('[data-slot="message"][data-align="start"]').last();
+      const answer = this.answers().last();
       await answer.locator('[data-slot="message-header"]').getByText(tool, { exact: true }).waitFor();
       await check(answer);
       // The usage the shim streamed last (include_usage, or response.completed) is shown under it.
@@ -114,6 +112,18 @@ export class Playground {
       await page.screenshot({ path: screenshot }).catch(() => undefined);
       throw new Error(`${(error as Error).message}\nscreenshot: ${screenshot}\nLiteLLM:\n${this.litellm.output().slice(-2000)}`);
     }
+  }
+
+  /** Sends `message` as the open chat's next message. */
+  async send(message: string): Promise<void> {
+    const composer = this.page.getByRole('textbox', { name: 'Message', exact: true });
+    await composer.fill(message);
+    await composer.press('Enter');
+  }
+
+  /** The chat's messages on the assistant's side, in order. */
+  answers(): Locator {
+    return this.page.locator('[data-slot="message"][data-align="start"]');
   }
 
   /** Bodies of the UI's POSTs to LiteLLM whose path ends with `suffix`, from now on. */

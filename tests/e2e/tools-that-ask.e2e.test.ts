@@ -216,7 +216,7 @@ describe('tools that ask, through the real LiteLLM proxy', () => {
     const wholeChatScreenshot = async (name: string) => {
       const { page } = playground;
       const viewport = page.viewportSize()!;
-      await page.setViewportSize({ ...viewport, height: 1500 });
+      await page.setViewportSize({ ...viewport, height: 1800 });
       try {
         await page.locator('[data-slot="message"]').first().scrollIntoViewIfNeeded();
         return await playground.keepScreenshot(name);
@@ -224,42 +224,60 @@ describe('tools that ask, through the real LiteLLM proxy', () => {
         await page.setViewportSize(viewport);
       }
     };
-    const deleted = (text: string) => (answer: Locator) => answer.getByText(text, { exact: true }).waitFor();
+    /** The shim's 400 as the playground shows it (LiteLLM's Responses path quotes it as JSON: quotes may come escaped). */
+    const NOT_FITTING_SHOWN = /That answer does not fit what \\*"delete_rows\\*" asked: [^]*Reply with JSON like this, with your own values: \{\\*"confirm\\*": true, \\*"reason\\*": \\*"<reason>\\*"\}/;
 
-    test('chat completions: the question, the JSON answer and the result, in one chat', async () => {
-      const sent = playground.recordPosts('/chat/completions');
-      await playground.ask('/v1/chat/completions', 'delete_rows', '{"table": "orders"}', asksAbout('orders'));
-      await playground.ask('/v1/chat/completions', 'delete_rows', '{"confirm": true, "reason": "spring cleaning"}', deleted('Deleted 3 rows from "orders" (spring cleaning).'), {
-        sameChat: true,
-      });
-      const screenshot = await wholeChatScreenshot('ui-tool-asks.png');
-      console.log(`screenshot of a tool's question answered in the playground: ${screenshot}`);
+    type Sent = { messages?: { role: string; content: unknown }[]; input?: unknown; previous_response_id?: string };
+    test.each([
+      {
+        endpoint: '/v1/chat/completions',
+        table: 'orders',
+        reason: 'spring cleaning',
+        screenshot: 'ui-tool-asks.png',
+        // The UI resends the whole chat, the question as the shim wrote it, without the failed turn.
+        resent: ([first, wrong, right]: Sent[]) => {
+          expect(first!.messages).toEqual([expect.objectContaining({ role: 'user', content: '{"table": "orders"}' })]);
+          expect(wrong!.messages!.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+          expect(questionId(String(wrong!.messages![1]!.content))).toMatch(/^ask_/);
+          expect(right!.messages!.slice(0, 2)).toEqual(wrong!.messages!.slice(0, 2));
+          expect(right!.messages![2]).toEqual(expect.objectContaining({ role: 'user', content: '{"confirm": true, "reason": "spring cleaning"}' }));
+        },
+      },
+      {
+        endpoint: '/v1/responses',
+        table: 'payments',
+        reason: 'refunded',
+        screenshot: 'ui-tool-asks-responses.png',
+        // "Keep context on the gateway": the new message and the id of the last response that succeeded, the question.
+        resent: ([first, wrong, right]: Sent[]) => {
+          expect(first!.previous_response_id).toBeUndefined();
+          expect(wrong!.previous_response_id).toMatch(/^resp_/);
+          expect(right!.previous_response_id).toBe(wrong!.previous_response_id);
+          expect(JSON.stringify(right!.input)).not.toContain('payments');
+        },
+      },
+    ] as const)('$endpoint: the question, a wrong answer and its 400, the right answer and the result, in one chat', async ({ endpoint, table, reason, screenshot, resent }) => {
+      const sent = playground.recordPosts(endpoint.slice('/v1'.length)) as Sent[];
+      await playground.ask(endpoint, 'delete_rows', `{"table": "${table}"}`, asksAbout(table));
+      await playground.send('{"confirm": "sure"}');
+      const refused = playground.answers().nth(1);
+      await refused.getByText('The request failed').waitFor();
+      await expect(refused.innerText()).resolves.toMatch(NOT_FITTING_SHOWN);
+      const result = `Deleted 3 rows from "${table}" (${reason}).`;
+      await playground.ask(endpoint, 'delete_rows', `{"confirm": true, "reason": "${reason}"}`, (answer) => answer.getByText(result, { exact: true }).waitFor(), { sameChat: true });
+      const file = await wholeChatScreenshot(screenshot);
+      console.log(`screenshot of a tool's question answered in the playground (${endpoint}): ${file}`);
 
-      // One chat on the page: the question and the result, each under the tool's name.
+      // One chat on the page: the question, the refusal, the result, each under the tool's name.
       const said = await playground.page.locator('[data-slot="message"]').allInnerTexts();
-      expect(said).toHaveLength(4);
-      expect(said[1]).toMatch(/^delete_rows\s+delete_rows asks: Delete every row of "orders"\?/);
-      expect(said[3]).toMatch(/^delete_rows\s+Deleted 3 rows from "orders" \(spring cleaning\)\./);
-      // The UI resent the whole chat, the question as the shim wrote it.
-      type Sent = { messages: { role: string; content: unknown }[] };
-      const [first, second] = sent as Sent[];
-      expect(first!.messages).toEqual([expect.objectContaining({ role: 'user', content: '{"table": "orders"}' })]);
-      expect(second!.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
-      expect(questionId(String(second!.messages[1]!.content))).toMatch(/^ask_/);
-      expect(records.stdio!.lines().filter((line) => line.endsWith(' orders'))).toEqual(['asked delete_rows orders', 'deleted orders']);
-      expect(playground.offLoopback).toEqual([]);
-    }, 120_000);
-
-    test('responses ("Keep context on the gateway"): the question, the JSON answer and the result, in one chat', async () => {
-      const sent = playground.recordPosts('/responses');
-      await playground.ask('/v1/responses', 'delete_rows', '{"table": "payments"}', asksAbout('payments'));
-      await playground.ask('/v1/responses', 'delete_rows', '{"confirm": true, "reason": "refunded"}', deleted('Deleted 3 rows from "payments" (refunded).'), { sameChat: true });
-      await wholeChatScreenshot('ui-tool-asks-responses.png');
-      expect(sent).toEqual([
-        expect.objectContaining({ model: 'delete_rows' }),
-        expect.objectContaining({ model: 'delete_rows', previous_response_id: expect.stringMatching(/^resp_/) }),
-      ]);
-      expect(records.stdio!.lines().filter((line) => line.endsWith(' payments'))).toEqual(['asked delete_rows payments', 'deleted payments']);
+      expect(said).toHaveLength(6);
+      expect(said[1]).toMatch(new RegExp(`^delete_rows\\s+delete_rows asks: Delete every row of "${table}"\\?`));
+      expect(said[3]).toMatch(/^delete_rows\s+The request failed\s+400 /);
+      expect(said[5]).toMatch(new RegExp(`^delete_rows\\s+${result.replace(/[.()]/g, '\\$&')}`));
+      expect(sent).toHaveLength(3);
+      resent(sent);
+      // The question asked once, the tool run once.
+      expect(records.stdio!.lines().filter((line) => line.endsWith(` ${table}`))).toEqual([`asked delete_rows ${table}`, `deleted ${table}`]);
       expect(playground.offLoopback).toEqual([]);
     }, 120_000);
   });
