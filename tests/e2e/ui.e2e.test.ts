@@ -1,16 +1,12 @@
 import { execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { litellmConfig } from '../../src/litellm/snippets.js';
 import { startShim, type RunningShim } from '../../src/server.js';
 import { startScriptedLlm, type ScriptedLlm } from '../fixtures/scripted-llm.js';
 import { freePort } from '../helpers/free-port.js';
-import { loopbackChromium, type LoopbackBrowser } from './chromium.js';
 import { startLiteLLM, type LiteLLM } from './litellm.js';
+import { Playground } from './playground.js';
 import { startPostgresShims, type PostgresShims, PG_SERVER } from './postgres-shims.js';
 
 const MESSAGE = 'hello from the UI';
@@ -22,43 +18,12 @@ async function psqlRows(sql: string): Promise<string[][]> {
   return stdout.trimEnd().split('\n').map((line) => line.split('\t'));
 }
 
-/** Screenshots a reader of the CI log can open (ignored by git). */
-const ARTIFACTS = path.resolve(__dirname, 'artifacts');
-
-/**
- * The session cookie LiteLLM's login form would set (`encode_ui_session_jwt` in
- * litellm/proxy/auth/login_utils.py): an HS256 JWT signed with the master key, whose `key` the
- * dashboard sends as its Bearer token. The form itself cannot be used here: in 1.109.0 the admin
- * login mints a virtual key, which needs a database through Prisma, whose engines the proxy
- * downloads at run time. The claims are the ones `create_ui_token_object` writes for the env
- * admin (UI_USERNAME "admin", password = master key), with the master key as the session key.
- */
-function uiSessionToken(masterKey: string): string {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
-    user_id: 'default_user_id',
-    key: masterKey,
-    user_email: null,
-    user_role: 'proxy_admin',
-    login_method: 'username_password',
-    premium_user: false,
-    auth_header_name: 'Authorization',
-    disabled_non_admin_personal_key_creation: false,
-    server_root_path: '/',
-    password_reset_required: false,
-    exp: Math.floor(Date.now() / 1000) + 3600,
-  })}`;
-  return `${unsigned}.${createHmac('sha256', masterKey).update(unsigned).digest('base64url')}`;
-}
-
 describe("LiteLLM's admin UI playground, headless", () => {
   let shims: PostgresShims;
   let llm: ScriptedLlm;
   let agentShim: RunningShim;
   let litellm: LiteLLM;
-  let chromium: LoopbackBrowser;
-  let browser: BrowserContext;
-  let page: Page;
+  let playground: Playground;
   let offLoopback: string[];
 
   beforeAll(async () => {
@@ -88,86 +53,20 @@ describe("LiteLLM's admin UI playground, headless", () => {
       { host: '127.0.0.1', port: agentPort },
     );
 
-    chromium = await loopbackChromium({ width: 1280, height: 900 });
-    ({ browser, offLoopback } = chromium);
-    await browser.addCookies([{ name: 'token', value: uiSessionToken(litellm.masterKey), url: litellm.url }]);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(30_000);
+    playground = await Playground.open(litellm);
+    ({ offLoopback } = playground);
   }, 240_000);
 
   afterAll(async () => {
-    await chromium?.close();
+    await playground?.close();
     await litellm?.stop();
     await agentShim?.close();
     await llm?.close();
     await shims?.close();
   }, 60_000);
 
-  /** The playground with an empty chat, the endpoint type and the tool picked. */
-  async function openNewChat(endpoint: '/v1/chat/completions' | '/v1/responses', tool: string): Promise<void> {
-    await page.goto(`${litellm.url}/ui/`);
-    await page.getByText('Playground', { exact: true }).first().click();
-    // The chat history outlives a reload (sessionStorage): each question starts its own.
-    await page.getByRole('textbox', { name: 'Message', exact: true }).waitFor();
-    const newChat = page.getByRole('button', { name: 'New chat', exact: true });
-    if (await newChat.isEnabled()) await newChat.click();
-
-    // The endpoint menu offers every door (chat is preselected; the page may keep the last choice).
-    const picker = page.getByRole('button', { name: 'Endpoint', exact: true });
-    const shown = endpoint.slice('/v1/'.length);
-    if ((await picker.innerText()).trim() !== shown) {
-      await picker.click();
-      await page.getByRole('menuitemradio', { name: endpoint, exact: true }).click();
-      await expect(picker.innerText().then((text) => text.trim())).resolves.toBe(shown);
-    }
-
-    // The model picker lists LiteLLM's /model_group/info entries whose mode fits the endpoint
-    // (chat fits /v1/responses too): the tool.
-    const model = page.getByRole('combobox', { name: 'Model', exact: true });
-    await model.click();
-    await page.getByRole('combobox', { name: 'Search models' }).fill(tool);
-    await page.getByRole('option', { name: tool, exact: true }).click();
-    await expect(model.innerText().then((text) => text.trim())).resolves.toBe(tool);
-  }
-
-  /**
-   * Opens the playground on a new chat, picks the endpoint type and the tool, sends `message` and
-   * waits for `check` to pass on the answer. `sameChat` sends it as the open chat's next message.
-   */
-  async function ask(
-    endpoint: '/v1/chat/completions' | '/v1/responses',
-    tool: string,
-    message: string,
-    check: (answer: Locator) => Promise<void>,
-    { sameChat = false } = {},
-  ): Promise<void> {
-    const screenshot = path.join(tmpdir(), `shim-ui-e2e-${process.pid}-${tool}-${endpoint.replaceAll('/', '_')}.png`);
-    try {
-      if (!sameChat) await openNewChat(endpoint, tool);
-      const composer = page.getByRole('textbox', { name: 'Message', exact: true });
-      await composer.fill(message);
-      await composer.press('Enter');
-
-      // The streamed answer is the last message on the assistant's side, headed by the model.
-      const answer = page.locator('[data-slot="message"][data-align="start"]').last();
-      await answer.locator('[data-slot="message-header"]').getByText(tool, { exact: true }).waitFor();
-      await check(answer);
-      // The usage the shim streamed last (include_usage, or response.completed) is shown under it.
-      await answer.getByLabel('Request metrics').filter({ hasText: /\d+\s*out/ }).waitFor();
-    } catch (error) {
-      await page.screenshot({ path: screenshot }).catch(() => undefined);
-      throw new Error(`${(error as Error).message}\nscreenshot: ${screenshot}\nLiteLLM:\n${litellm.output().slice(-2000)}`);
-    }
-  }
-
-  /** Bodies of the UI's POSTs to LiteLLM whose path ends with `suffix`. */
-  function recordPosts(suffix: string): unknown[] {
-    const sent: unknown[] = [];
-    page.on('request', (request) => {
-      if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith(suffix)) sent.push(request.postDataJSON());
-    });
-    return sent;
-  }
+  const ask: Playground['ask'] = (...args) => playground.ask(...args);
+  const recordPosts = (suffix: string) => playground.recordPosts(suffix);
 
   /** The echo tool's answer, tagged with the model. */
   const echoed = async (answer: Locator) => {
@@ -214,9 +113,7 @@ describe("LiteLLM's admin UI playground, headless", () => {
       const cells = await table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent?.trim())));
       expect(cells).toEqual(await psqlRows(ORDERS_QUERY.query));
     });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const screenshot = path.join(ARTIFACTS, 'ui-seed-table.png');
-    await page.screenshot({ path: screenshot });
+    const screenshot = await playground.keepScreenshot('ui-seed-table.png');
     console.log(`screenshot of the rows in the UI: ${screenshot}`);
     expect(offLoopback).toEqual([]);
   }, 120_000);
@@ -229,8 +126,7 @@ describe("LiteLLM's admin UI playground, headless", () => {
       // Shown as reasoning (chat's reasoning_content, Responses' reasoning summary events): a block the playground can hide.
       await answer.getByText(/hide reasoning/i).first().waitFor();
       const text = await answer.innerText();
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, `ui-agent-reasoning${endpoint === '/v1/responses' ? '-responses' : ''}.png`) });
+      await playground.keepScreenshot(`ui-agent-reasoning${endpoint === '/v1/responses' ? '-responses' : ''}.png`);
       expect(text).toMatch(/pg_execute_query \{"operation":"select","query":"SELECT item, amount FROM ui_orders ORDER BY id"\} → Query executed successfully\. Retrieved 2 rows\./);
     });
     // The LLM answered from the real rows, which it got as the tool's result.
@@ -259,9 +155,7 @@ describe("LiteLLM's admin UI playground, headless", () => {
     await ask('/v1/responses', 'orders-analyst', 'show me all orders', answered('There are three orders: widget 10, gadget 20, gizmo 30.'));
     await ask('/v1/responses', 'orders-analyst', 'only the ones over 15', answered('Over 15: gadget 20 and gizmo 30.'), { sameChat: true });
     await ask('/v1/responses', 'orders-analyst', 'how many was that?', answered('That was 2 orders.'), { sameChat: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const screenshot = path.join(ARTIFACTS, 'ui-agent-conversation.png');
-    await page.screenshot({ path: screenshot, fullPage: true });
+    const screenshot = await playground.keepScreenshot('ui-agent-conversation.png', { fullPage: true });
     console.log(`screenshot of the three-message conversation: ${screenshot}`);
 
     // The playground kept the context on the gateway: from the second message on it sent only the new
