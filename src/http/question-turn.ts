@@ -27,7 +27,7 @@ export async function replyTo<Paused, R extends CallRequest>(model: string, face
   const owner = ownerOf(res);
   const question = await questions.open<Paused>(owner, reply.id);
   if (!question) {
-    if (!reply.shown) return undefined;
+    if (!reply.shown && !(await questions.answered(owner, reply.id))) return undefined;
     throw closedQuestion(reply, face.place.param);
   }
   if (question.model !== model) return undefined;

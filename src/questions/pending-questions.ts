@@ -43,6 +43,9 @@ export function answersTo(question: PendingQuestion, responses: InputAnswers['re
 
 const QUESTION_ID = /^(?:ask|resp)_[A-Za-z0-9_-]{8,64}$/;
 
+/** Where an answered question's mark is kept: beside it, under a key no question has. */
+const answeredMark = (id: string) => `answered:${id}`;
+
 /**
  * Tools' open questions, kept in the state store beside agents' responses (same bounds, same
  * expiry), each visible only to the API key whose call asked it. An answer claims its question by
@@ -81,8 +84,19 @@ export class PendingQuestions {
     }
   }
 
-  /** Takes the question for one answer; false when another answer took it first. */
-  claim(owner: string, id: string): Promise<boolean> {
-    return this.store.delete('question', owner, id);
+  /**
+   * Takes the question for one answer; false when another answer took it first. A taken question
+   * leaves a mark, so that a request naming it again (the same reply sent twice on the Responses
+   * API) is told it was answered, rather than read as a new call.
+   */
+  async claim(owner: string, id: string): Promise<boolean> {
+    if (!(await this.store.delete('question', owner, id))) return false;
+    await this.store.put('question', owner, answeredMark(id), '1').catch(() => undefined);
+    return true;
+  }
+
+  /** Whether the question was answered (and its mark has not expired). */
+  async answered(owner: string, id: string): Promise<boolean> {
+    return QUESTION_ID.test(id) && (await this.store.get('question', owner, answeredMark(id))) !== undefined;
   }
 }

@@ -95,6 +95,14 @@ describe.each(['stdio', 'streamable-http'] as const)('a 2026-07-28 tool that ask
     expect(asked.output_text).toContain(`Question ${asked.id} is open`);
     const done = await client.responses.create({ model: 'delete_rows', input: '{"confirm": true, "reason": "expired"}', previous_response_id: asked.id });
     expect(done.output_text).toBe('Deleted 3 rows from "sessions" (expired).');
+    // The same reply again: the question was answered, and nothing runs twice.
+    const again = await request(shim.url)
+      .post('/tools/delete_rows/responses')
+      .send({ model: 'delete_rows', input: '{"confirm": true, "reason": "expired"}', previous_response_id: asked.id });
+    expect(expectOpenAIError(again.body, 'question_closed').message).toMatch(/no longer open: it was answered already/);
+    // An ordinary call that continues from the answer (as LiteLLM's playground sends it) is a new call.
+    const next = await client.responses.create({ model: 'delete_rows', input: '{"table": "carts"}', previous_response_id: done.id });
+    expect(next.output_text).toContain('Delete every row of "carts"?');
     expect(await deletions(shim)).toBe(before + 1);
   });
 
