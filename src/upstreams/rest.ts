@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { Axios, type AxiosResponse } from 'axios';
+import { Agent } from 'undici';
 import type { RestServerConfig } from '../config/types.js';
 import { log } from '../log.js';
 import { Reconnector } from './backoff.js';
@@ -14,7 +15,7 @@ import {
   type UpstreamError,
 } from './errors.js';
 import { cutBody, messageLimits, type MessageLimits } from './message-reader.js';
-import { nodeHttpAdapter } from './http-adapter.js';
+import { httpAdapter } from './http-adapter.js';
 import { NOT_SENT_CODES } from './network.js';
 import { markTruncated } from './truncation.js';
 import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth } from './types.js';
@@ -28,6 +29,8 @@ export class RestUpstream implements Upstream {
   private readonly http: InstanceType<typeof Axios>;
   private readonly reconnector: Reconnector;
   private readonly limits: MessageLimits;
+  /** Keep-alive connections to the upstream (system CAs and NODE_EXTRA_CA_CERTS, as node:https); no connect timeout but the call's own. */
+  private readonly dispatcher = new Agent({ connectTimeout: 0 });
 
   constructor(
     readonly name: string,
@@ -42,8 +45,6 @@ export class RestUpstream implements Upstream {
       // Bodies are read as bytes and parsed here (readBody), so that a large one is cut while parsed.
       responseType: 'arraybuffer',
       maxContentLength: this.limits.maxMessageBytes,
-      httpAgent: new http.Agent({ keepAlive: true }),
-      httpsAgent: new https.Agent({ keepAlive: true }),
       // Statuses are interpreted below; axios must not turn them into exceptions.
       validateStatus: () => true,
       // No redirects: an upstream address comes from configuration only.
@@ -53,8 +54,10 @@ export class RestUpstream implements Upstream {
       // transforms would test each for forms, streams and blobs first.
       transformRequest: [(data: unknown) => (data === undefined ? undefined : JSON.stringify(data))],
       transformResponse: [],
-      // Our node:http adapter unless a proxy variable is set: then axios's own, which honours it.
-      ...(proxyVariableSet() ? { adapter: 'http' } : { proxy: false, adapter: nodeHttpAdapter }),
+      // Our adapter on undici unless a proxy variable is set: then axios's own, which honours it.
+      ...(proxyVariableSet()
+        ? { adapter: 'http', httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) }
+        : { proxy: false, adapter: httpAdapter(this.dispatcher) }),
     });
     this.reconnector = new Reconnector(name, async () => {
       await this.listTools();
@@ -111,6 +114,7 @@ export class RestUpstream implements Upstream {
     for (const agent of [this.http.defaults.httpAgent, this.http.defaults.httpsAgent] as (http.Agent | undefined)[]) {
       agent?.destroy();
     }
+    await this.dispatcher.destroy();
   }
 
   private unavailable(message: string): UpstreamUnavailableError {
