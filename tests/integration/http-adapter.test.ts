@@ -172,6 +172,35 @@ describe('the undici axios adapter keeps axios http adapter’s contract', () =>
     }
   });
 
+  test('with HTTP_PROXY set, a REST upstream is reached through the proxy (axios’s own adapter)', async () => {
+    // A forward proxy: requests come with the absolute URL, and are sent on to it.
+    const seen: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const onward = http.request(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(onward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const config = path.join(dir, 'proxied.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { plain: { type: 'rest', url: base } } }));
+    const cli = path.resolve(__dirname, '../../dist/cli.js');
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const serve = await serveProcess(cli, ['--config', config, '--port', '0'], dir, { HTTP_PROXY: proxyUrl, http_proxy: proxyUrl, NO_PROXY: '', no_proxy: '' });
+    try {
+      const res = await fetch(`${serve.url}/tools/echo/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'via a proxy' }] }) });
+      expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('echo: via a proxy');
+      expect(seen).toEqual(expect.arrayContaining([`GET ${base}/tools`, `POST ${base}/tools/echo`]));
+    } finally {
+      serve.child.kill('SIGTERM');
+      await exited(serve.child);
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   test('the outcomes themselves are the ones the REST upstream maps', async () => {
     const ours = (name: string) => {
       const config = cases.find(([what]) => what === name)![1]();
