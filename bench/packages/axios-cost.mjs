@@ -1,32 +1,49 @@
 #!/usr/bin/env node
-// What axios costs per call, against node:http doing the same request: `node bench/packages/axios-cost.mjs`.
+// What axios costs per call, against node:http and undici doing the same request: `node bench/packages/axios-cost.mjs`.
 // One process runs every variant against the REST echo upstream at c=64, in interleaved rounds,
 // and prints the median CPU per call of each (this process only; the upstream runs apart).
-//   axios-default   axios.create with only the shim's options (deep-merged defaults, proxy lookup per call)
-//   axios-shim      flat headers, no proxy lookup, axios's own http adapter
-//   axios-adapter   as src/upstreams/rest.ts sets it up now: that, over our node:http adapter (dist/)
-//   axios-lean      the same with the request and response transforms reduced to JSON.stringify / none
+//   axios-default   axios.create with only the shim's options (global defaults merged in, proxy lookup per call)
+//   axios-http      the shim's instance (below) over axios's own http adapter, as when a proxy variable is set
+//   axios-shim      as src/upstreams/rest.ts sets it up: new Axios with only its own defaults, request(),
+//                   JSON.stringify as the only transform, over the shim's undici adapter (dist/)
 //   node-http       http.request on a keep-alive agent, body and answer as JSON
+//   undici          undici's dispatch on a keep-alive Agent, body and answer as JSON
+// ROUNDS=N sets the rounds (default 12).
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import path from 'node:path';
 import axios from 'axios';
+import { Agent } from 'undici';
 import { median, ROOT, startNodeHelper, stop } from '../lib.mjs';
 
-const { nodeHttpAdapter } = await import(path.join(ROOT, 'dist/upstreams/http-adapter.js'));
+const { httpAdapter } = await import(path.join(ROOT, 'dist/upstreams/http-adapter.js'));
 
 const ROUNDS = Number(process.env.ROUNDS ?? 12);
 const CALLS = 10_000;
 const BODY = { arguments: { message: 'hello' } };
 
 const upstream = await startNodeHelper('rest-echo.mjs', [], 'REST upstream');
-const options = () => ({ baseURL: upstream.url, httpAgent: new http.Agent({ keepAlive: true }), validateStatus: () => true, maxRedirects: 0 });
+const HEADERS = { accept: 'application/json, text/plain, */*', 'content-type': 'application/json' };
+const decode = (answer) => ({ ...answer, data: JSON.parse(answer.data.toString()) });
 
-function viaAxios(flat, extra = {}) {
-  const client = axios.create({ ...options(), ...(flat ? { proxy: false } : { headers: { 'content-type': 'application/json' } }), ...extra });
-  if (flat) client.defaults.headers = { accept: 'application/json, text/plain, */*', 'content-type': 'application/json' };
-  const decode = extra.responseType === 'arraybuffer' ? (answer) => ({ ...answer, data: JSON.parse(answer.data.toString()) }) : (answer) => answer;
-  return () => client.post('/tools/echo', BODY, { timeout: 30_000 }).then(decode);
+function axiosDefault() {
+  const client = axios.create({ baseURL: upstream.url, httpAgent: new http.Agent({ keepAlive: true }), validateStatus: () => true, maxRedirects: 0, headers: { 'content-type': 'application/json' } });
+  return () => client.post('/tools/echo', BODY, { timeout: 30_000 });
+}
+
+function axiosShim(adapter) {
+  const client = new axios.Axios({
+    baseURL: upstream.url,
+    responseType: 'arraybuffer',
+    validateStatus: () => true,
+    maxRedirects: 0,
+    headers: HEADERS,
+    transformRequest: [(data) => (data === undefined ? undefined : JSON.stringify(data))],
+    transformResponse: [],
+    proxy: false,
+    ...adapter,
+  });
+  return () => client.request({ method: 'post', url: '/tools/echo', data: BODY, timeout: 30_000 }).then(decode);
 }
 
 function viaNodeHttp() {
@@ -35,7 +52,7 @@ function viaNodeHttp() {
   return () =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify(BODY);
-      const req = http.request({ hostname, port, path: '/tools/echo', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const req = http.request({ hostname, port, path: '/tools/echo', method: 'POST', agent, headers: { ...HEADERS, 'content-length': Buffer.byteLength(body) } }, (res) => {
         const chunks = [];
         res.on('data', (chunk) => chunks.push(chunk));
         res.on('end', () => resolve({ status: res.statusCode, data: JSON.parse(Buffer.concat(chunks).toString()) }));
@@ -46,13 +63,37 @@ function viaNodeHttp() {
     });
 }
 
-const adapter = { adapter: nodeHttpAdapter, responseType: 'arraybuffer' };
+function viaUndici() {
+  const dispatcher = new Agent();
+  return () =>
+    new Promise((resolve, reject) => {
+      let status;
+      const chunks = [];
+      const handler = {
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          resolve({ status, data: JSON.parse(Buffer.concat(chunks).toString()) });
+        },
+        onResponseError(_controller, err) {
+          reject(err);
+        },
+      };
+      dispatcher.dispatch({ origin: upstream.url, path: '/tools/echo', method: 'POST', headers: HEADERS, body: JSON.stringify(BODY), headersTimeout: 30_000, bodyTimeout: 30_000 }, handler);
+    });
+}
+
 const variants = {
-  'axios-default': viaAxios(false),
-  'axios-shim': viaAxios(true),
-  'axios-adapter': viaAxios(true, adapter),
-  'axios-lean': viaAxios(true, { ...adapter, transformRequest: [(data) => JSON.stringify(data)], transformResponse: [] }),
+  'axios-default': axiosDefault(),
+  'axios-http': axiosShim({ adapter: 'http', httpAgent: new http.Agent({ keepAlive: true }) }),
+  'axios-shim': axiosShim({ adapter: httpAdapter(new Agent({ connectTimeout: 0 })) }),
   'node-http': viaNodeHttp(),
+  undici: viaUndici(),
 };
 
 async function run(call, n) {

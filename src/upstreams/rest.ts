@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { Axios, type AxiosResponse } from 'axios';
+import { Agent } from 'undici';
 import type { RestServerConfig } from '../config/types.js';
 import { log } from '../log.js';
 import { Reconnector } from './backoff.js';
@@ -14,7 +15,7 @@ import {
   type UpstreamError,
 } from './errors.js';
 import { cutBody, messageLimits, type MessageLimits } from './message-reader.js';
-import { nodeHttpAdapter } from './http-adapter.js';
+import { httpAdapter } from './http-adapter.js';
 import { NOT_SENT_CODES } from './network.js';
 import { markTruncated } from './truncation.js';
 import type { CallOptions, CallToolResult, ToolDefinition, Upstream, UpstreamHealth } from './types.js';
@@ -25,31 +26,39 @@ const LIST_TIMEOUT_MS = 30_000;
 export class RestUpstream implements Upstream {
   readonly kind = 'rest';
   onToolsChanged?: () => void;
-  private readonly http: AxiosInstance;
+  private readonly http: InstanceType<typeof Axios>;
   private readonly reconnector: Reconnector;
   private readonly limits: MessageLimits;
+  /** Keep-alive connections to the upstream (system CAs and NODE_EXTRA_CA_CERTS, as node:https); no connect timeout but the call's own. */
+  private readonly dispatcher = new Agent({ connectTimeout: 0 });
 
   constructor(
     readonly name: string,
     config: RestServerConfig,
   ) {
     this.limits = messageLimits(config);
-    this.http = axios.create({
+    // `new Axios` takes these as its whole defaults: `axios.create` would merge in the global ones
+    // (transitional options, xsrf names, per-method header sets…), which axios then merges, checks
+    // and copies again on every call.
+    this.http = new Axios({
       baseURL: config.url.replace(/\/+$/, ''),
       // Bodies are read as bytes and parsed here (readBody), so that a large one is cut while parsed.
       responseType: 'arraybuffer',
       maxContentLength: this.limits.maxMessageBytes,
-      httpAgent: new http.Agent({ keepAlive: true }),
-      httpsAgent: new https.Agent({ keepAlive: true }),
       // Statuses are interpreted below; axios must not turn them into exceptions.
       validateStatus: () => true,
       // No redirects: an upstream address comes from configuration only.
       maxRedirects: 0,
-      // Our node:http adapter unless a proxy variable is set: then axios's own, which honours it.
-      ...(proxyVariableSet() ? { adapter: 'http' } : { proxy: false, adapter: nodeHttpAdapter }),
+      headers: { accept: 'application/json, text/plain, */*', ...config.headers, 'content-type': 'application/json' },
+      // A body sent is always an object (or none), and one received stays bytes: axios's default
+      // transforms would test each for forms, streams and blobs first.
+      transformRequest: [(data: unknown) => (data === undefined ? undefined : JSON.stringify(data))],
+      transformResponse: [],
+      // Our adapter on undici unless a proxy variable is set: then axios's own, which honours it.
+      ...(proxyVariableSet()
+        ? { adapter: 'http', httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) }
+        : { proxy: false, adapter: httpAdapter(this.dispatcher) }),
     });
-    // One flat set of headers: axios deep-merges its per-method defaults into every call otherwise.
-    this.http.defaults.headers = { accept: 'application/json, text/plain, */*', ...config.headers, 'content-type': 'application/json' } as never;
     this.reconnector = new Reconnector(name, async () => {
       await this.listTools();
       this.onToolsChanged?.();
@@ -77,8 +86,8 @@ export class RestUpstream implements Upstream {
   async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, traceContext }: CallOptions): Promise<CallToolResult> {
     let response: AxiosResponse;
     try {
-      const config = { timeout: timeoutMs, signal, ...(traceContext ? { headers: traceContext } : {}) };
-      response = await this.http.post(`/tools/${encodeURIComponent(name)}`, { arguments: args }, config);
+      const url = `/tools/${encodeURIComponent(name)}`;
+      response = await this.http.request({ method: 'post', url, data: { arguments: args }, timeout: timeoutMs, signal, ...(traceContext ? { headers: traceContext } : {}) });
     } catch (err) {
       throw this.callFailure(err, name, timeoutMs, signal);
     }
@@ -105,6 +114,7 @@ export class RestUpstream implements Upstream {
     for (const agent of [this.http.defaults.httpAgent, this.http.defaults.httpsAgent] as (http.Agent | undefined)[]) {
       agent?.destroy();
     }
+    await this.dispatcher.destroy();
   }
 
   private unavailable(message: string): UpstreamUnavailableError {

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import axios, { type AxiosAdapter, type AxiosRequestConfig } from 'axios';
 import { writeFileSync } from 'node:fs';
-import { nodeHttpAdapter } from '../../src/upstreams/http-adapter.js';
+import { Agent } from 'undici';
+import { httpAdapter } from '../../src/upstreams/http-adapter.js';
 import { freePort } from '../helpers/free-port.js';
 import { exited, serveProcess } from '../helpers/serve-process.js';
 
@@ -30,6 +31,26 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
         res.write('{"partial": ');
         setTimeout(() => req.socket.destroy(), 50);
+        return;
+      case '/close':
+        req.socket.destroy();
+        return;
+      case '/chunks':
+        res.setHeader('content-type', 'application/json');
+        res.write('{"parts": [');
+        setImmediate(() => {
+          res.write('"one", ');
+          setImmediate(() => res.end('"two"]}'));
+        });
+        return;
+      case '/interim':
+        res.writeProcessing();
+        res.setHeader('content-type', 'application/json');
+        res.end('{"after": "102 Processing"}');
+        return;
+      case '/empty':
+        res.statusCode = 204;
+        res.end();
         return;
       case '/big':
         res.setHeader('content-type', 'application/json');
@@ -68,7 +89,7 @@ async function outcome(adapter: AxiosAdapter | 'http', config: AxiosRequestConfi
   }
 }
 
-describe('the node:http axios adapter keeps axios http adapter’s contract', () => {
+describe('the undici axios adapter keeps axios http adapter’s contract', () => {
   let server: http.Server;
   let secure: https.Server;
   let base: string;
@@ -89,6 +110,7 @@ describe('the node:http axios adapter keeps axios http adapter’s contract', ()
     secureBase = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
+    await Promise.all([dispatcher.close(), trusting.close()]);
     server.closeAllConnections();
     secure.closeAllConnections();
     await Promise.all([server, secure].map((s) => new Promise((resolve) => s.close(resolve))));
@@ -96,6 +118,13 @@ describe('the node:http axios adapter keeps axios http adapter’s contract', ()
   });
 
   const agent = new http.Agent({ keepAlive: true });
+  // Ours: one dispatcher with the system's CAs, as the REST upstream's, and one that trusts the private CA.
+  const dispatcher = new Agent({ connectTimeout: 0 });
+  let trusting: Agent;
+  beforeAll(() => {
+    trusting = new Agent({ connectTimeout: 0, connect: { ca } });
+  });
+  const adapterFor = (config: AxiosRequestConfig) => httpAdapter((config.httpsAgent as https.Agent | undefined)?.options.ca ? trusting : dispatcher);
   const cases: [string, () => AxiosRequestConfig][] = [
     ['a JSON POST with headers', () => ({ baseURL: base, url: '/echo', method: 'post', data: { arguments: { a: 1 } }, headers: { 'x-test': 'yes' }, httpAgent: agent })],
     ['a GET', () => ({ baseURL: base, url: '/echo', httpAgent: agent })],
@@ -106,6 +135,10 @@ describe('the node:http axios adapter keeps axios http adapter’s contract', ()
     ['a timeout', () => ({ baseURL: base, url: '/slow', timeout: 200, httpAgent: agent })],
     ['a cancel', () => ({ baseURL: base, url: '/hang', signal: AbortSignal.timeout(150), httpAgent: agent })],
     ['a cancel before sending', () => ({ baseURL: base, url: '/echo', signal: AbortSignal.abort(), httpAgent: agent })],
+    ['the connection closed before an answer', () => ({ baseURL: base, url: '/close', method: 'post', data: { c: 3 }, httpAgent: agent })],
+    ['an answer in chunks', () => ({ baseURL: base, url: '/chunks', httpAgent: agent })],
+    ['an interim 1xx answer, then the answer', () => ({ baseURL: base, url: '/interim', httpAgent: agent })],
+    ['an answer without a body (204)', () => ({ baseURL: base, url: '/empty', httpAgent: agent })],
     ['a reset mid-body', () => ({ baseURL: base, url: '/reset', httpAgent: agent })],
     ['a body over maxContentLength', () => ({ baseURL: base, url: '/big', maxContentLength: 1000, httpAgent: agent })],
     ['HTTPS with a private CA', () => ({ baseURL: secureBase, url: '/echo', method: 'post', data: { b: 2 }, httpsAgent: new https.Agent({ keepAlive: true, ca }) })],
@@ -113,14 +146,14 @@ describe('the node:http axios adapter keeps axios http adapter’s contract', ()
   ];
 
   test.each(cases)('%s: the same outcome as axios’s http adapter', async (_what, config) => {
-    const ours = await outcome(nodeHttpAdapter, config());
+    const ours = await outcome(adapterFor(config()), config());
     const theirs = await outcome('http', config());
     expect(ours).toEqual(theirs);
   });
 
   test('a refused connection: the same outcome, code ECONNREFUSED', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const ours = await outcome(nodeHttpAdapter, { baseURL: closed, url: '/echo' });
+    const ours = await outcome(httpAdapter(dispatcher), { baseURL: closed, url: '/echo' });
     expect(ours).toEqual(await outcome('http', { baseURL: closed, url: '/echo' }));
     expect(ours).toMatchObject({ axiosError: true, code: 'ECONNREFUSED' });
   });
@@ -139,12 +172,46 @@ describe('the node:http axios adapter keeps axios http adapter’s contract', ()
     }
   });
 
+  test('with HTTP_PROXY set, a REST upstream is reached through the proxy (axios’s own adapter)', async () => {
+    // A forward proxy: requests come with the absolute URL, and are sent on to it.
+    const seen: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const onward = http.request(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(onward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const config = path.join(dir, 'proxied.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { plain: { type: 'rest', url: base } } }));
+    const cli = path.resolve(__dirname, '../../dist/cli.js');
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const serve = await serveProcess(cli, ['--config', config, '--port', '0'], dir, { HTTP_PROXY: proxyUrl, http_proxy: proxyUrl, NO_PROXY: '', no_proxy: '' });
+    try {
+      const res = await fetch(`${serve.url}/tools/echo/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'via a proxy' }] }) });
+      expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('echo: via a proxy');
+      expect(seen).toEqual(expect.arrayContaining([`GET ${base}/tools`, `POST ${base}/tools/echo`]));
+    } finally {
+      serve.child.kill('SIGTERM');
+      await exited(serve.child);
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   test('the outcomes themselves are the ones the REST upstream maps', async () => {
-    const config = (name: string) => cases.find(([what]) => what === name)![1]();
-    expect(await outcome(nodeHttpAdapter, config('a timeout'))).toMatchObject({ code: 'ECONNABORTED', message: 'timeout of 200ms exceeded' });
-    expect(await outcome(nodeHttpAdapter, config('a cancel'))).toMatchObject({ name: 'CanceledError', isCancel: true });
-    expect(await outcome(nodeHttpAdapter, config('a body over maxContentLength'))).toMatchObject({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength size of 1000 exceeded' });
-    expect(await outcome(nodeHttpAdapter, config('HTTPS with a private CA'))).toMatchObject({ status: 200, data: '{"method":"POST","body":{"b":2},"header":null,"auth":null}' });
-    expect(await outcome(nodeHttpAdapter, config('credentials in the base URL'))).toMatchObject({ data: expect.stringContaining(`"auth":"Basic ${Buffer.from('user:p@ss').toString('base64')}"`) });
+    const ours = (name: string) => {
+      const config = cases.find(([what]) => what === name)![1]();
+      return outcome(adapterFor(config), config);
+    };
+    expect(await ours('a timeout')).toMatchObject({ code: 'ECONNABORTED', message: 'timeout of 200ms exceeded' });
+    expect(await ours('the connection closed before an answer')).toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' });
+    expect(await ours('a reset mid-body')).toMatchObject({ code: 'ERR_BAD_RESPONSE', message: 'stream has been aborted', status: 200 });
+    expect(await ours('a cancel')).toMatchObject({ name: 'CanceledError', isCancel: true });
+    expect(await ours('a body over maxContentLength')).toMatchObject({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength size of 1000 exceeded' });
+    expect(await ours('HTTPS with a private CA')).toMatchObject({ status: 200, data: '{"method":"POST","body":{"b":2},"header":null,"auth":null}' });
+    expect(await ours('credentials in the base URL')).toMatchObject({ data: expect.stringContaining(`"auth":"Basic ${Buffer.from('user:p@ss').toString('base64')}"`) });
   });
 });
