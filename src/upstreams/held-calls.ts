@@ -43,8 +43,22 @@ export class HeldCalls {
   run<R>(send: (progress: (progress: Progress) => void) => Promise<R>, onProgress?: (progress: Progress) => void): Promise<R | ToolQuestion> {
     const slot: Slot = { onProgress };
     this.inFlight.add(slot);
-    const pending = send((progress) => slot.onProgress?.(progress)).finally(() => this.ended(slot));
-    return this.await(slot, pending);
+    const pending = send((progress) => slot.onProgress?.(progress));
+    slot.pending = pending;
+    // One promise per call on the way through: this runs for every call to an MCP server.
+    return new Promise<R | ToolQuestion>((resolve, reject) => {
+      slot.asked = resolve;
+      pending.then(
+        (result) => {
+          this.ended(slot);
+          resolve(result);
+        },
+        (err: unknown) => {
+          this.ended(slot);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Resumes the call held under `id` with the person's answer: its result, or its next question; its progress goes to `onProgress` from now on. */
@@ -55,7 +69,10 @@ export class HeldCalls {
     this.held.delete(id);
     slot.respond = undefined;
     slot.onProgress = onProgress;
-    const next = this.await(slot, slot.pending as Promise<R>);
+    const next = new Promise<R | ToolQuestion>((resolve, reject) => {
+      slot.asked = resolve;
+      (slot.pending as Promise<R>).then(resolve, reject);
+    });
     respond(answer);
     return next;
   }
@@ -88,15 +105,6 @@ export class HeldCalls {
   /** Calls held open now (for tests and shutdown logs). */
   get size(): number {
     return this.held.size;
-  }
-
-  /** Waits on `pending` for `slot`'s owner: its result, or a question asked meanwhile. */
-  private await<R>(slot: Slot, pending: Promise<R>): Promise<R | ToolQuestion> {
-    slot.pending = pending;
-    return new Promise<R | ToolQuestion>((resolve, reject) => {
-      slot.asked = resolve;
-      pending.then(resolve, reject);
-    });
   }
 
   /** The call ended (answered, timed out, connection lost): a question still held is cancelled. */

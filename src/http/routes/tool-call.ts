@@ -38,7 +38,7 @@ interface Call {
  */
 export async function toolCall<R extends CallRequest>(tool: RegisteredTool, face: Face<R>, request: R, res: Response, { keepAliveMs, llm, questions }: ToolCallContext): Promise<void> {
   const signal = abortOnClientClose(res);
-  const answered = await replyTo(tool.name, face, request, res, questions);
+  const answered = request.reply ? await replyTo(tool.name, face, request, res, questions) : undefined;
   const call: Call = answered ? { args: answered.question.args, answers: answered.answers } : await argumentsForCall(tool, request.userText, face.place, llm, signal);
   log.debug('tool arguments', { tool: tool.name, arguments: call.args, derived: call.derived !== undefined, answers: call.answers !== undefined });
   const { derived } = call;
