@@ -12,10 +12,6 @@ interface Entry {
  * not shared by replicas.
  */
 export class MemoryStore implements StateStore {
-  get ttlSeconds(): number {
-    return this.bounds.ttlSeconds;
-  }
-
   readonly backend = 'memory';
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
@@ -24,6 +20,10 @@ export class MemoryStore implements StateStore {
     private readonly bounds: StoreBounds,
     private readonly now: () => number = Date.now,
   ) {}
+
+  get ttlSeconds(): number {
+    return this.bounds.ttlSeconds;
+  }
 
   async put(kind: RecordKind, owner: string, id: string, value: string): Promise<Put> {
     const key = keyOf(kind, owner, id);

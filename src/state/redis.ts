@@ -86,16 +86,16 @@ const FIRST_CONNECT_MS = 5000;
 
 /** Records in Redis, shared by every replica that names the same server. */
 export class RedisStore implements StateStore {
-  get ttlSeconds(): number {
-    return this.bounds.ttlSeconds;
-  }
-
   readonly backend = 'redis';
 
   private constructor(
     private readonly redis: Scripted,
     private readonly bounds: StoreBounds,
   ) {}
+
+  get ttlSeconds(): number {
+    return this.bounds.ttlSeconds;
+  }
 
   static async connect(url: string, bounds: StoreBounds): Promise<RedisStore> {
     // A connection that is down is dropped at once on close: shutdown does not wait for it.
