@@ -152,6 +152,16 @@ describe('an older-era server asks through the same turn: the official "everythi
     expect(await chat.say('{"name": "Ada Lovelace", "integer": 7}')).toMatch(/User provided the requested information![\s\S]*- Name: Ada Lovelace[\s\S]*- Favorite Integer: 7/);
   });
 
+  test('a URL to open: the question shows the link, and "done" accepts it', async () => {
+    const chat = new Chat(clientForTool(shim, 'trigger-url-elicitation'), 'trigger-url-elicitation');
+    const question = await chat.say('{"url": "https://auth.example.com/consent", "message": "Sign in to continue."}');
+    expect(question).toContain('**trigger-url-elicitation asks:** Sign in to continue.');
+    expect(question).toContain('Open this link and finish there: https://auth.example.com/consent');
+    expect(question).toContain('Reply "done" once you have finished there.');
+    expect(question).not.toContain('```json');
+    expect(await chat.say('done')).toMatch(/User completed the URL elicitation flow\.[\s\S]*URL: https:\/\/auth\.example\.com\/consent/);
+  });
+
   test('a wrong reply is a 400 with the example, the call still waits, and "no" then declines', async () => {
     const chat = new Chat(clientForTool(shim, tool), tool);
     await chat.say('');
