@@ -117,6 +117,17 @@ describe.each(['stdio', 'streamable-http'] as const)('a 2026-07-28 tool that ask
     expect(await deletions(shim)).toBe(before + 1);
   });
 
+  test('two questions at once: one JSON object with a member for each, as the example shows', async () => {
+    const chat = new Chat(clientForTool(shim, 'transfer'), 'transfer');
+    const question = await chat.say('{"amount": 40}');
+    expect(question).toContain('**transfer asks (approval):** Approve moving 40?');
+    expect(question).toContain('**transfer asks (note):** A note for the statement?');
+    expect(question).toContain('{"approval": {"approve":true}, "note": {"text":"<text>"}}');
+    const error = await chat.sayWrongly('{"approval": {"approve": true}}');
+    expect(expectOpenAIError({ error: error.error }, 'invalid_answer').message).toMatch(/"note": missing required parameter "text"/);
+    expect(await chat.say('{"approval": {"approve": true}, "note": {"text": "rent"}}')).toBe('moved 40 (rent)');
+  });
+
   test('the OpenAPI face cannot ask: a 424 that names the question, not retried, and nothing deleted', async () => {
     const before = await deletions(shim);
     const res = await request(shim.url).post('/openapi/delete_rows').send({ table: 'programs' });
