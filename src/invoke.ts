@@ -102,7 +102,7 @@ export interface CallContext {
  */
 export async function callOrAsk(tool: RegisteredTool, args: Record<string, unknown>, { signal, onProgress, answers }: CallContext = {}): Promise<CallToolResult | ToolQuestion> {
   const watch = tool.observer.started(tool, args);
-  const options = { timeoutMs: tool.timeoutMs, signal, onProgress, traceContext: watch.traceContext, ...(answers ? { answers } : {}) };
+  const options = { timeoutMs: tool.timeoutMs, signal, onProgress, traceContext: watch.traceContext, answers };
   try {
     const answer = await tool.limiter.run(() => tool.upstream.callTool(tool.definition.name, args, options), signal);
     if (answer instanceof ToolQuestion) watch.ended('asked');

@@ -186,7 +186,7 @@ async function runCall(
   let args: Record<string, unknown> = {};
   try {
     args = parseArguments(call.function.arguments);
-    const result = await callOrAsk(tool, checkedArguments(tool, args), { signal, ...(answers ? { answers } : {}) });
+    const result = await callOrAsk(tool, checkedArguments(tool, args), { signal, answers });
     if (result instanceof ToolQuestion) {
       report(args, `asks: ${Object.values(result.requests)[0]?.message ?? ''}`, false);
       return { question: result, args };

@@ -3,7 +3,7 @@ import { textToArguments, type ArgumentsPlace } from '../openai/arguments.js';
 import { properties, requiredNames } from '../tool-help.js';
 import type { ElicitRequestParams, ElicitResult } from '../upstreams/input-required.js';
 import { compileValidator, type ArgumentValidator } from '../validator.js';
-import { replyExample } from './question-text.js';
+import { formSchema, replyExample } from './question-text.js';
 
 /** Replies that turn the question down: "no" declines, "cancel" dismisses it (MCP's two refusals). */
 const DECLINE = new Set(['no', 'n', 'nope', 'decline', 'deny', 'reject']);
@@ -43,7 +43,7 @@ export function readAnswer(text: string, requests: Record<string, ElicitRequestP
 }
 
 function formContent(text: string, word: string, request: ElicitRequestParams, tool: string, requests: Record<string, ElicitRequestParams>, place: ArgumentsPlace): ElicitResult['content'] {
-  const schema = (request.mode === 'url' ? {} : request.requestedSchema) as Record<string, unknown>;
+  const schema = formSchema(request);
   const yesNo = yesNoFields(schema);
   if (YES.has(word) && yesNo) return checked(Object.fromEntries(yesNo.map((name) => [name, true])), request, tool, requests, place);
   let content: Record<string, unknown>;
@@ -71,7 +71,7 @@ function checked(
   place: ArgumentsPlace,
   prefix = '',
 ): ElicitResult['content'] {
-  const schema = (request.mode === 'url' ? {} : request.requestedSchema) as Record<string, unknown>;
+  const schema = formSchema(request);
   if (content === null || typeof content !== 'object' || Array.isArray(content)) throw answerError(tool, requests, `${prefix}not a JSON object`, place);
   const problems = formValidator(schema, tool)?.(content as Record<string, unknown>) ?? [];
   if (problems.length > 0) throw answerError(tool, requests, `${prefix}${problems.join('; ')}`, place);

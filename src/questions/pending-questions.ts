@@ -21,24 +21,17 @@ export interface PendingQuestion<Paused = unknown> {
 
 /** What a question's record is made of. */
 export function pendingQuestion<Paused>(model: string, tool: string, args: Record<string, unknown>, question: ToolQuestion, paused?: Paused): PendingQuestion<Paused> {
-  return {
-    model,
-    tool,
-    args,
-    requests: question.requests,
-    ...(question.requestState !== undefined ? { requestState: question.requestState } : {}),
-    ...(question.held !== undefined ? { held: question.held } : {}),
-    ...(paused !== undefined ? { paused } : {}),
-  };
+  return { model, tool, args, requests: question.requests, ...resumedWith(question), ...(paused !== undefined ? { paused } : {}) };
 }
 
 /** The answers a reply gives, with what the call must echo to resume. */
 export function answersTo(question: PendingQuestion, responses: InputAnswers['responses']): InputAnswers {
-  return {
-    responses,
-    ...(question.requestState !== undefined ? { requestState: question.requestState } : {}),
-    ...(question.held !== undefined ? { held: question.held } : {}),
-  };
+  return { responses, ...resumedWith(question) };
+}
+
+/** What a question hands on to the call that resumes it: the server's `requestState`, or the held call. */
+function resumedWith({ requestState, held }: { requestState?: string; held?: string }): Pick<InputAnswers, 'requestState' | 'held'> {
+  return { ...(requestState !== undefined ? { requestState } : {}), ...(held !== undefined ? { held } : {}) };
 }
 
 const QUESTION_ID = /^(?:ask|resp)_[A-Za-z0-9_-]{8,64}$/;

@@ -18,7 +18,7 @@ export function questionText(tool: string, id: string, requests: Record<string, 
   for (const [key, request] of entries) {
     parts.push(`**${tool} asks${several ? ` (${key})` : ''}:** ${request.message}`);
     if (request.mode === 'url') parts.push(`Open this link and finish there: ${request.url}`);
-    else if (!several) parts.push(`Fields\n${describeParameters(request.requestedSchema as Record<string, unknown>)}`);
+    else if (!several) parts.push(`Fields\n${describeParameters(formSchema(request))}`);
   }
   const reply = replyExample(requests);
   if (reply) parts.push(`Reply with JSON like this, with your own values:\n\n\`\`\`json\n${reply}\n\`\`\``);
@@ -36,9 +36,14 @@ export function replyExample(requests: Record<string, ElicitRequestParams>): str
   return typedArguments(Object.fromEntries(forms.map(([key, request]) => [key, formExample(request)])));
 }
 
+/** The form a request asks to fill in; a URL to open has none. */
+export function formSchema(request: ElicitRequestParams): Record<string, unknown> {
+  return (request.mode === 'url' ? {} : request.requestedSchema) as Record<string, unknown>;
+}
+
 /** Every field of the form with a plausible value: a person fills in optional fields as readily as required ones. */
 function formExample(request: ElicitRequestParams): Record<string, unknown> {
-  const schema = (request.mode === 'url' ? {} : request.requestedSchema) as Record<string, unknown>;
+  const schema = formSchema(request);
   return exampleArguments({ ...schema, required: Object.keys((schema.properties as object | undefined) ?? {}) });
 }
 

@@ -102,11 +102,6 @@ export class HeldCalls {
     });
   }
 
-  /** Calls held open now (for tests and shutdown logs). */
-  get size(): number {
-    return this.held.size;
-  }
-
   /** The call ended (answered, timed out, connection lost): a question still held is cancelled. */
   private ended(slot: Slot): void {
     this.inFlight.delete(slot);

@@ -60,14 +60,14 @@ export async function agentCall<R extends CallRequest>(agent: Agent, face: Face<
   const settle = async (outcome: AgentAnswer | AgentPause): Promise<{ content: string; extras: AnswerExtras }> => {
     const { steps, usage } = outcome;
     const reasoning = steps.map(stepLine).join('');
+    const shown: AnswerExtras = { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}) };
     if ('question' in outcome) {
       // A question is kept as one, not as a response: the reply to it resumes the agent.
       const record = pendingQuestion(agent.name, outcome.tool.name, outcome.args, outcome.question, outcome.point);
-      const content = await askPerson(request, record, outcome.question, res, questions);
-      return { content, extras: { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}) } };
+      return { content: await askPerson(request, record, outcome.question, res, questions), extras: shown };
     }
     const { content, transcript } = outcome;
-    const extras: AnswerExtras = { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}), ...(stored ? { stored } : {}) };
+    const extras: AnswerExtras = { ...shown, ...(stored ? { stored } : {}) };
     if (!continuation?.store) return { content, extras };
     const kept = await responses.keep(owner, continuation.responseId, face.answer(request, agent.name, content, extras), transcript);
     return { content, extras: kept ? extras : { ...extras, stored: { ...stored!, store: false } } };

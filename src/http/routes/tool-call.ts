@@ -51,16 +51,16 @@ export async function toolCall<R extends CallRequest>(tool: RegisteredTool, face
     const answer = renderAnswer(result, tool, request.json);
     return derived && !request.json ? withDerivedArguments(tool, derived, answer) : answer;
   };
-  const ask = (question: ToolQuestion) => askPerson(request, pendingQuestion(tool.name, tool.name, call.args, question), question, res, questions);
+  /** The words sent back: the tool's result, rendered, or its question, kept until the reply. */
+  const contentOf = async (answer: CallToolResult | ToolQuestion, started: boolean): Promise<string> => {
+    if (answer instanceof ToolQuestion) return askPerson(request, pendingQuestion(tool.name, tool.name, call.args, answer), answer, res, questions);
+    if (answer.isError && !started) res.set('x-mcp-tool-error', 'true');
+    return render(answer);
+  };
 
   if (!request.stream) {
-    const answer = await callOrAsk(tool, call.args, { signal, ...(call.answers ? { answers: call.answers } : {}) });
-    if (answer instanceof ToolQuestion) {
-      res.json(face.answer(request, tool.name, await ask(answer)));
-      return;
-    }
-    if (answer.isError) res.set('x-mcp-tool-error', 'true');
-    res.json(face.answer(request, tool.name, render(answer)));
+    const answer = await callOrAsk(tool, call.args, { signal, answers: call.answers });
+    res.json(face.answer(request, tool.name, await contentOf(answer, false)));
     return;
   }
 
@@ -70,12 +70,8 @@ export async function toolCall<R extends CallRequest>(tool: RegisteredTool, face
   try {
     // Progress opens the stream early, as reasoning: the LiteLLM UI shows a long tool is alive.
     const onProgress = (progress: Parameters<typeof renderProgress>[0]) => stream.progress(renderProgress(progress));
-    const answer = await callOrAsk(tool, call.args, { signal, onProgress, ...(call.answers ? { answers: call.answers } : {}) });
-    if (answer instanceof ToolQuestion) content = await ask(answer);
-    else {
-      if (answer.isError && !events.started) res.set('x-mcp-tool-error', 'true');
-      content = render(answer);
-    }
+    const answer = await callOrAsk(tool, call.args, { signal, onProgress, answers: call.answers });
+    content = await contentOf(answer, events.started);
   } catch (err) {
     failStream(err, events, stream, res);
     return;
