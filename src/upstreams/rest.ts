@@ -37,28 +37,35 @@ export class RestUpstream implements Upstream {
     config: RestServerConfig,
   ) {
     this.limits = messageLimits(config);
-    // `new Axios` takes these as its whole defaults: `axios.create` would merge in the global ones
-    // (transitional options, xsrf names, per-method header sets…), which axios then merges, checks
-    // and copies again on every call.
-    this.http = new Axios({
+    const transport = {
       baseURL: config.url.replace(/\/+$/, ''),
-      // Bodies are read as bytes and parsed here (readBody), so that a large one is cut while parsed.
-      responseType: 'arraybuffer',
-      maxContentLength: this.limits.maxMessageBytes,
-      // Statuses are interpreted below; axios must not turn them into exceptions.
-      validateStatus: () => true,
-      // No redirects: an upstream address comes from configuration only.
-      maxRedirects: 0,
       headers: { accept: 'application/json, text/plain, */*', ...config.headers, 'content-type': 'application/json' },
-      // A body sent is always an object (or none), and one received stays bytes: axios's default
-      // transforms would test each for forms, streams and blobs first.
-      transformRequest: [(data: unknown) => (data === undefined ? undefined : JSON.stringify(data))],
-      transformResponse: [],
-      // Our adapter on undici unless a proxy variable is set: then axios's own, which honours it.
-      ...(proxyVariableSet()
-        ? { adapter: 'http', httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) }
-        : { proxy: false, adapter: httpAdapter(this.dispatcher) }),
-    });
+      // Bodies are read as bytes and parsed here (readBody), so that a large one is cut while parsed.
+      responseType: 'arraybuffer' as const,
+      maxContentLength: this.limits.maxMessageBytes,
+    };
+    // `new Axios` takes only these as its defaults (`axios.create` would merge in the global ones,
+    // which axios then merges, checks and copies again on every call), and sets no `validateStatus`:
+    // statuses are interpreted below, and axios must not turn them into exceptions. Our adapter on
+    // undici keeps the upstream's settings itself and sends object bodies as JSON (see
+    // http-adapter.ts). With a proxy variable set, axios's own http adapter honours it, given the
+    // same settings as axios config.
+    this.http = new Axios(
+      proxyVariableSet()
+        ? {
+            ...transport,
+            adapter: 'http',
+            // No redirects: an upstream address comes from configuration only.
+            maxRedirects: 0,
+            // A body sent is JSON text (or none), and one received stays bytes: axios's default
+            // transforms would test each for forms, streams and blobs first.
+            transformRequest: [(data: unknown) => (data === undefined || typeof data === 'string' ? data : JSON.stringify(data))],
+            transformResponse: [],
+            httpAgent: new http.Agent({ keepAlive: true }),
+            httpsAgent: new https.Agent({ keepAlive: true }),
+          }
+        : { adapter: httpAdapter(this.dispatcher, transport) },
+    );
     this.reconnector = new Reconnector(name, async () => {
       await this.listTools();
       this.onToolsChanged?.();
@@ -87,7 +94,9 @@ export class RestUpstream implements Upstream {
     let response: AxiosResponse;
     try {
       const url = `/tools/${encodeURIComponent(name)}`;
-      response = await this.http.request({ method: 'post', url, data: { arguments: args }, timeout: timeoutMs, signal, ...(traceContext ? { headers: traceContext } : {}) });
+      // The body as text: axios would copy an object member by member through its config merge.
+      const data = JSON.stringify({ arguments: args });
+      response = await this.http.request({ method: 'post', url, data, timeout: timeoutMs, signal, ...(traceContext ? { headers: traceContext } : {}) });
     } catch (err) {
       throw this.callFailure(err, name, timeoutMs, signal);
     }

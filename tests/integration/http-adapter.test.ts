@@ -5,10 +5,10 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import axios, { type AxiosAdapter, type AxiosRequestConfig } from 'axios';
+import axios, { Axios, type AxiosAdapter, type AxiosRequestConfig } from 'axios';
 import { writeFileSync } from 'node:fs';
 import { Agent } from 'undici';
-import { httpAdapter } from '../../src/upstreams/http-adapter.js';
+import { httpAdapter, type TransportDefaults } from '../../src/upstreams/http-adapter.js';
 import { freePort } from '../helpers/free-port.js';
 import { exited, serveProcess } from '../helpers/serve-process.js';
 
@@ -20,7 +20,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
     switch (req.url) {
       case '/echo':
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ method: req.method, body: body ? JSON.parse(body) : null, header: req.headers['x-test'] ?? null, auth: req.headers.authorization ?? null }));
+        res.end(JSON.stringify({ method: req.method, body: body ? JSON.parse(body) : null, header: req.headers['x-test'] ?? null, auth: req.headers.authorization ?? null, type: req.headers['content-type'] ?? null }));
         return;
       case '/slow':
         setTimeout(() => res.end('late'), 2000).unref();
@@ -80,8 +80,12 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
  * message. The config is the REST upstream's: no redirects, no proxy, bodies as bytes.
  */
 async function outcome(adapter: AxiosAdapter | 'http', config: AxiosRequestConfig) {
+  return outcomeOf(() => axios.request({ ...config, adapter, proxy: false, maxRedirects: 0, responseType: 'arraybuffer' }));
+}
+
+async function outcomeOf(request: () => Promise<{ status: number; data: unknown; headers: Record<string, unknown> }>) {
   try {
-    const res = await axios.request({ ...config, adapter, proxy: false, maxRedirects: 0, responseType: 'arraybuffer' });
+    const res = await request();
     return { status: res.status, data: Buffer.from(res.data as Buffer).toString(), type: res.headers['content-type'] };
   } catch (err) {
     const error = err as { name: string; code?: string; message: string; response?: { status: number } };
@@ -201,6 +205,31 @@ describe('the undici axios adapter keeps axios http adapter’s contract', () =>
     }
   });
 
+  describe('the settings an adapter keeps for every call (as the REST upstream sets it up)', () => {
+    const defaults = (): TransportDefaults => ({ baseURL: base, headers: { 'X-Test': 'kept', accept: 'application/json' }, maxContentLength: 1000, responseType: 'arraybuffer' });
+    /** The same settings as axios's own instance defaults, over its http adapter, with its default JSON transform. */
+    const asAxiosDefaults = (config: AxiosRequestConfig) =>
+      outcomeOf(() => axios.create({ ...defaults(), adapter: 'http', proxy: false, maxRedirects: 0, httpAgent: agent }).request(config));
+    const viaAdapter = (config: AxiosRequestConfig) => outcomeOf(() => new Axios({ adapter: httpAdapter(dispatcher, defaults()) }).request(config));
+
+    test.each<[string, AxiosRequestConfig]>([
+      ['an object body, sent as JSON with the kept headers', { method: 'post', url: '/echo', data: { arguments: { a: 1 } } }],
+      ['a call’s own header over a kept one, in another case', { method: 'post', url: '/echo', data: { n: 1 }, headers: { 'x-test': 'the call' } }],
+      ['a GET without a body', { url: '/echo' }],
+      ['a body over the kept maxContentLength', { url: '/big' }],
+      ['a call’s own maxContentLength over the kept one', { url: '/big', maxContentLength: 100_000 }],
+    ])('%s: as axios’s instance defaults', async (_what, config) => {
+      expect(await viaAdapter(config)).toEqual(await asAxiosDefaults(config));
+    });
+
+    test('the upstream sees one header per name, and JSON: an object encoded, text as it is (axios would call text a form)', async () => {
+      for (const data of [{ n: 1 }, '{"n":1}']) {
+        const seen = await viaAdapter({ method: 'post', url: '/echo', data, headers: { 'x-test': 'the call' } });
+        expect(JSON.parse(seen.data as string)).toEqual({ method: 'POST', body: { n: 1 }, header: 'the call', auth: null, type: 'application/json' });
+      }
+    });
+  });
+
   test('the outcomes themselves are the ones the REST upstream maps', async () => {
     const ours = (name: string) => {
       const config = cases.find(([what]) => what === name)![1]();
@@ -211,7 +240,7 @@ describe('the undici axios adapter keeps axios http adapter’s contract', () =>
     expect(await ours('a reset mid-body')).toMatchObject({ code: 'ERR_BAD_RESPONSE', message: 'stream has been aborted', status: 200 });
     expect(await ours('a cancel')).toMatchObject({ name: 'CanceledError', isCancel: true });
     expect(await ours('a body over maxContentLength')).toMatchObject({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength size of 1000 exceeded' });
-    expect(await ours('HTTPS with a private CA')).toMatchObject({ status: 200, data: '{"method":"POST","body":{"b":2},"header":null,"auth":null}' });
+    expect(await ours('HTTPS with a private CA')).toMatchObject({ status: 200, data: '{"method":"POST","body":{"b":2},"header":null,"auth":null,"type":"application/json"}' });
     expect(await ours('credentials in the base URL')).toMatchObject({ data: expect.stringContaining(`"auth":"Basic ${Buffer.from('user:p@ss').toString('base64')}"`) });
   });
 });
