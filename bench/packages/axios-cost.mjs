@@ -3,9 +3,10 @@
 // One process runs every variant against the REST echo upstream at c=64, in interleaved rounds,
 // and prints the median CPU per call of each (this process only; the upstream runs apart).
 //   axios-default   axios.create with only the shim's options (global defaults merged in, proxy lookup per call)
-//   axios-http      the shim's instance (below) over axios's own http adapter, as when a proxy variable is set
-//   axios-shim      as src/upstreams/rest.ts sets it up: new Axios with only its own defaults, request(),
-//                   JSON.stringify as the only transform, over the shim's undici adapter (dist/)
+//   axios-http      as src/upstreams/rest.ts sets it up when a proxy variable is set: new Axios with the
+//                   upstream's settings as its only defaults, over axios's own http adapter
+//   axios-shim      as src/upstreams/rest.ts sets it up otherwise: new Axios over the shim's undici adapter
+//                   (dist/), which keeps the upstream's settings itself; request() with the body as JSON text
 //   node-http       http.request on a keep-alive agent, body and answer as JSON
 //   undici          undici's dispatch on a keep-alive Agent, body and answer as JSON
 // ROUNDS=N sets the rounds (default 12).
@@ -31,19 +32,12 @@ function axiosDefault() {
   return () => client.post('/tools/echo', BODY, { timeout: 30_000 });
 }
 
-function axiosShim(adapter) {
-  const client = new axios.Axios({
-    baseURL: upstream.url,
-    responseType: 'arraybuffer',
-    validateStatus: () => true,
-    maxRedirects: 0,
-    headers: HEADERS,
-    transformRequest: [(data) => (data === undefined ? undefined : JSON.stringify(data))],
-    transformResponse: [],
-    proxy: false,
-    ...adapter,
-  });
-  return () => client.request({ method: 'post', url: '/tools/echo', data: BODY, timeout: 30_000 }).then(decode);
+/** The upstream's settings, as rest.ts gives them to its adapter or, with a proxy, to axios. */
+const TRANSPORT = { baseURL: upstream.url, headers: HEADERS, responseType: 'arraybuffer' };
+
+function axiosShim(config) {
+  const client = new axios.Axios(config);
+  return () => client.request({ method: 'post', url: '/tools/echo', data: JSON.stringify(BODY), timeout: 30_000 }).then(decode);
 }
 
 function viaNodeHttp() {
@@ -90,8 +84,15 @@ function viaUndici() {
 
 const variants = {
   'axios-default': axiosDefault(),
-  'axios-http': axiosShim({ adapter: 'http', httpAgent: new http.Agent({ keepAlive: true }) }),
-  'axios-shim': axiosShim({ adapter: httpAdapter(new Agent({ connectTimeout: 0 })) }),
+  'axios-http': axiosShim({
+    ...TRANSPORT,
+    adapter: 'http',
+    maxRedirects: 0,
+    transformRequest: [(data) => (data === undefined || typeof data === 'string' ? data : JSON.stringify(data))],
+    transformResponse: [],
+    httpAgent: new http.Agent({ keepAlive: true }),
+  }),
+  'axios-shim': axiosShim({ adapter: httpAdapter(new Agent({ connectTimeout: 0 }), TRANSPORT) }),
   'node-http': viaNodeHttp(),
   undici: viaUndici(),
 };
