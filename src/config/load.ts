@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { embeddedConfig } from './embedded.js';
 import { ConfigError } from './errors.js';
 import { interpolate } from './interpolate.js';
+import { headerFieldProblem } from './header-fields.js';
 import { configSchema } from './schema.js';
 import type { ShimConfig } from './types.js';
 
@@ -65,6 +66,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (agentNames.length > 0 && !config.llm) {
     throw new ConfigError(`agents.${agentNames[0]}: agents need an \`llm\` section (baseUrl, model) to think with`);
   }
+  const headerProblem = headerFieldProblem(config);
+  if (headerProblem) throw new ConfigError(headerProblem);
   return {
     server: config.server ?? {},
     mcpServers: config.mcpServers,

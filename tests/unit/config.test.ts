@@ -79,6 +79,22 @@ mcpServers:
     expect(config.mcpServers.pg).toEqual({ type: 'rest', url: 'http://db:8080/', headers: { Authorization: 'Bearer s3cret' } });
   });
 
+  test('a header HTTP cannot carry stops loading, naming the key and the character but not the value', () => {
+    const yaml = (type: string) => `mcpServers:\n  pg:\n    type: ${type}\n    url: http://db:8080\n    headers: { Authorization: "Bearer \${TOKEN}" }\n`;
+    for (const type of ['rest', 'streamable-http', 'sse']) {
+      const message = configError(() => parseConfig(yaml(type), { TOKEN: 'it’s-secret' }));
+      expect(message).toBe(
+        'mcpServers.pg.headers.Authorization: character 10 is "’" (U+2019), which an HTTP header cannot carry (Latin-1 text only, no line breaks or control characters); check the value, or the variable it comes from',
+      );
+      expect(message).not.toContain('secret');
+    }
+    expect(configError(() => parseConfig(yaml('rest'), { TOKEN: 'abc\ndef' }))).toMatch(/^mcpServers\.pg\.headers\.Authorization: character 11 is U\+000A, /);
+    expect(configError(() => parseConfig('mcpServers:\n  pg: { type: rest, url: "http://db", headers: { "X Key": v } }\n', {}))).toMatch(/^mcpServers\.pg\.headers: "X Key" is not a header name/);
+    expect(configError(() => parseConfig('mcpServers: {}\nllm: { baseUrl: "http://llm", model: m, apiKey: "k€y-12345" }\n', {}))).toMatch(/^llm\.apiKey \(sent as "Authorization: Bearer …"\): character 2 is "€" \(U\+20AC\)/);
+    // Latin-1 is sent as it is (obs-text): such a value loads.
+    expect(parseConfig(yaml('rest'), { TOKEN: 'café\tx' }).mcpServers.pg).toMatchObject({ headers: { Authorization: 'Bearer café\tx' } });
+  });
+
   test('$${ stays a literal ${', () => {
     const config = parseConfig('mcpServers:\n  a:\n    command: echo\n    args: ["$${HOME}", "$${X:-y}"]\n', { HOME: '/root', X: 'set' });
     expect(config.mcpServers.a).toEqual({ command: 'echo', args: ['${HOME}', '${X:-y}'] });
