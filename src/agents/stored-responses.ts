@@ -3,10 +3,14 @@ import { RequestError, UnknownResponseError } from '../errors.js';
 import { log } from '../log.js';
 import type { StateStore } from '../state/index.js';
 
-/** One stored response: the object as the caller got it, and the conversation the agent's LLM saw up to it. */
+/**
+ * One stored response: the object as the caller got it, and the conversation the agent's LLM saw
+ * up to it. An answer that asked the person a question has no conversation: only a reply to the
+ * open question goes on from it (question-turn.ts), never the LLM from a copy of its words.
+ */
 interface StoredResponse {
   response: object;
-  messages: ChatCompletionMessageParam[];
+  messages?: ChatCompletionMessageParam[];
 }
 
 /** Only ids the shim could have made are looked up: anything else is simply not there. */
@@ -36,14 +40,24 @@ export class StoredResponses {
         'previous_response_not_found',
       );
     }
+    if (!stored.messages) {
+      // Continuing the agent from a question's words would let a resent "yes" run its tool again.
+      throw new RequestError(
+        `previous_response_id ${shown(id)} is an answer that asked a question, and the question is no longer open: it was answered already or it expired. ` +
+          'Nothing ran with this request. To go on, start a new conversation.',
+        'previous_response_id',
+        'question_closed',
+      );
+    }
     return stored.messages;
   }
 
   /**
-   * Keeps an answer; false when the store failed (logged without content): the answer still goes
-   * out, since its tools have run, and says it was not stored.
+   * Keeps an answer, with the conversation to go on from (none for an answer that asked a
+   * question); false when the store failed (logged without content): the answer still goes out,
+   * since its tools have run, and says it was not stored.
    */
-  async keep(owner: string, id: string, response: object, messages: ChatCompletionMessageParam[]): Promise<boolean> {
+  async keep(owner: string, id: string, response: object, messages?: ChatCompletionMessageParam[]): Promise<boolean> {
     try {
       const { kept } = await this.store.put('response', owner, id, JSON.stringify({ response, messages } satisfies StoredResponse));
       if (!kept) log.warn('a response is larger than state.maxBytes and was not stored; a conversation cannot continue from it', { response: id });

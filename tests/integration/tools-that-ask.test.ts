@@ -250,10 +250,17 @@ describe("an agent's tool asks: the question goes to the person through the agen
     const client = agents.client();
     const asked = await client.responses.create({ model: 'janitor', input: 'Empty the carts table.' });
     expect(asked.output_text).toContain('Delete every row of "carts"?');
+    // Stored like any answer of an agent: it can be retrieved as it was created.
+    expect(asked.store).toBe(true);
+    expect(await client.responses.retrieve(asked.id)).toEqual(asked);
     const done = await client.responses.create({ model: 'janitor', input: 'no', previous_response_id: asked.id });
     expect(done.output_text).toBe('I left the carts alone.');
     expect(toolMessages(llm.requests[1]!).map((message) => message.content)).toEqual(['Nothing deleted from "carts": the user answered decline.']);
     expect(record.lines()).not.toContain('deleted carts');
+    // The question is answered: going on from it again runs nothing, and the LLM is not asked.
+    await expect(client.responses.create({ model: 'janitor', input: 'yes', previous_response_id: asked.id })).rejects.toMatchObject({ status: 400, code: 'question_closed' });
+    expect(llm.requests).toHaveLength(2);
+    expect(await client.responses.retrieve(asked.id)).toEqual(asked);
   });
 });
 

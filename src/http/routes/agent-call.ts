@@ -54,22 +54,21 @@ export async function agentCall<R extends CallRequest>(agent: Agent, face: Face<
   const stored = continuation && { store: continuation.store, ...(continuation.previousResponseId ? { previousResponseId: continuation.previousResponseId } : {}) };
 
   /**
-   * The answer's extras. When it is to be stored it is kept first, so a request that follows at
-   * once finds it; when the store fails, the answer says it was not stored.
+   * The answer's words and extras. When it is to be stored it is kept first, so a request that
+   * follows at once finds it; when the store fails, the answer says it was not stored. A question
+   * is kept as one (the reply to it resumes the agent), and its answer as a response without a
+   * conversation to go on from: `GET /responses/{id}` finds it like any other.
    */
   const settle = async (outcome: AgentAnswer | AgentPause): Promise<{ content: string; extras: AnswerExtras }> => {
     const { steps, usage } = outcome;
     const reasoning = steps.map(stepLine).join('');
-    const shown: AnswerExtras = { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}) };
-    if ('question' in outcome) {
-      // A question is kept as one, not as a response: the reply to it resumes the agent.
-      const record = pendingQuestion(agent.name, outcome.tool.name, outcome.args, outcome.question, outcome.point);
-      return { content: await askPerson(request, record, outcome.question, res, questions), extras: shown };
-    }
-    const { content, transcript } = outcome;
-    const extras: AnswerExtras = { ...shown, ...(stored ? { stored } : {}) };
+    const extras: AnswerExtras = { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}), ...(stored ? { stored } : {}) };
+    const asked = 'question' in outcome;
+    const content = asked
+      ? await askPerson(request, pendingQuestion(agent.name, outcome.tool.name, outcome.args, outcome.question, outcome.point), outcome.question, res, questions)
+      : outcome.content;
     if (!continuation?.store) return { content, extras };
-    const kept = await responses.keep(owner, continuation.responseId, face.answer(request, agent.name, content, extras), transcript);
+    const kept = await responses.keep(owner, continuation.responseId, face.answer(request, agent.name, content, extras), asked ? undefined : outcome.transcript);
     return { content, extras: kept ? extras : { ...extras, stored: { ...stored!, store: false } } };
   };
 
