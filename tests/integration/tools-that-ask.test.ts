@@ -251,7 +251,7 @@ describe("an agent's tool asks: the question goes to the person through the agen
     const asked = await client.responses.create({ model: 'janitor', input: 'Empty the carts table.' });
     expect(asked.output_text).toContain('Delete every row of "carts"?');
     // Stored like any answer of an agent: it can be retrieved as it was created.
-    expect(asked.store).toBe(true);
+    expect((asked as { store?: boolean }).store).toBe(true);
     expect(await client.responses.retrieve(asked.id)).toEqual(asked);
     const done = await client.responses.create({ model: 'janitor', input: 'no', previous_response_id: asked.id });
     expect(done.output_text).toBe('I left the carts alone.');
