@@ -16,6 +16,8 @@ interface Slot {
   asked?: (question: ToolQuestion) => void;
   /** The question's answer, once asked: the server's `elicitation/create` waits on it. */
   respond?: (answer: ElicitResult) => void;
+  /** Aborts the signal the call was sent with (its first request's, long answered once it is held). */
+  abort?: () => void;
 }
 
 /**
@@ -61,18 +63,27 @@ export class HeldCalls {
     });
   }
 
-  /** Resumes the call held under `id` with the person's answer: its result, or its next question; its progress goes to `onProgress` from now on. */
-  resume<R>(id: string, answer: ElicitResult, onProgress?: (progress: Progress) => void): Promise<R | ToolQuestion> | undefined {
+  /**
+   * Resumes the call held under `id` with the person's answer: its result, or its next question.
+   * From now on its progress goes to `onProgress`, and `signal` (the reply's) cancels it.
+   */
+  resume<R>(id: string, answer: ElicitResult, onProgress?: (progress: Progress) => void, signal?: AbortSignal): Promise<R | ToolQuestion> | undefined {
     const slot = this.held.get(id);
     const respond = slot?.respond;
     if (!slot || !respond) return undefined;
     this.held.delete(id);
     slot.respond = undefined;
     slot.onProgress = onProgress;
+    const stop = () => slot.abort?.();
     const next = new Promise<R | ToolQuestion>((resolve, reject) => {
-      slot.asked = resolve;
-      (slot.pending as Promise<R>).then(resolve, reject);
+      const settle = <T>(to: (value: T) => void) => (value: T) => {
+        signal?.removeEventListener('abort', stop);
+        to(value);
+      };
+      slot.asked = settle(resolve);
+      (slot.pending as Promise<R>).then(settle(resolve), settle(reject));
     });
+    signal?.addEventListener('abort', stop, { once: true });
     respond(answer);
     return next;
   }
@@ -98,7 +109,9 @@ export class HeldCalls {
       signal.addEventListener('abort', () => this.release(id, slot), { once: true });
       const asked = slot.asked!;
       slot.asked = undefined;
-      asked(new ToolQuestion({ elicitation: params }, undefined, id, () => this.release(id, slot)));
+      // Only the first request's abort reaches the call: a later question's request did not send it.
+      const stopsWith = (abort: () => void) => (slot.abort ??= abort);
+      asked(new ToolQuestion({ elicitation: params }, undefined, id, () => this.release(id, slot), stopsWith));
     });
   }
 

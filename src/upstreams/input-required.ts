@@ -24,6 +24,11 @@ export class ToolQuestion {
     readonly held?: string,
     /** The held call's release without an answer (its question goes no further). */
     readonly dismiss: () => void = () => undefined,
+    /**
+     * Given the abort of the request that started the held call (whose signal the call was sent
+     * with): a reply that resumes the call and then goes away stops it through that.
+     */
+    readonly stopsWith: (abort: () => void) => void = () => undefined,
   ) {}
 }
 

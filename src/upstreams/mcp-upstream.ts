@@ -112,7 +112,7 @@ export abstract class McpUpstream implements Upstream {
   }
 
   async callTool(name: string, args: Record<string, unknown>, { timeoutMs, signal, onProgress, traceContext, answers }: CallOptions): Promise<CallToolResult | ToolQuestion> {
-    if (answers?.held !== undefined) return this.resumeHeld(name, answers, onProgress);
+    if (answers?.held !== undefined) return this.resumeHeld(name, answers, onProgress, signal);
     // Never connect on demand: a failing server is retried by the back-off schedule only.
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     if (!client) throw this.unavailable(`upstream "${this.name}" is reconnecting; the call was not sent`);
@@ -144,9 +144,9 @@ export abstract class McpUpstream implements Upstream {
   }
 
   /** An older server's call held open at its question, given the answer: its result or next question. */
-  private async resumeHeld(tool: string, { held, responses }: InputAnswers, onProgress: CallOptions['onProgress']): Promise<CallToolResult | ToolQuestion> {
+  private async resumeHeld(tool: string, { held, responses }: InputAnswers, onProgress: CallOptions['onProgress'], signal?: AbortSignal): Promise<CallToolResult | ToolQuestion> {
     const answer = Object.values(responses)[0];
-    const resumed = held !== undefined && answer ? this.heldCalls.resume<CallToolResult | ToolQuestion>(held, answer, onProgress) : undefined;
+    const resumed = held !== undefined && answer ? this.heldCalls.resume<CallToolResult | ToolQuestion>(held, answer, onProgress, signal) : undefined;
     if (!resumed) throw new QuestionClosedError(this.name, tool);
     return resumed;
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,22 +53,39 @@ function failureProblem(answer: Answer, upstream: string, allowed: Record<number
 const MAY_HAVE_RUN_MUTATING = { 424: ['upstream_failed', 'upstream_timeout'] };
 const NOT_SENT = { 503: ['upstream_unavailable'] };
 
+interface RecordingShim {
+  shim: RunningShim;
+  /** The lines the suite's tools wrote, one per run (`record`) or step (`confirm_then_record`). */
+  records(): string[];
+  close(): Promise<void>;
+}
+
+/** A shim over the test server with the suite's tools, which record what ran in a file of their own. */
+async function startRecordingShim(options: Parameters<typeof stdioTestServer>[0]): Promise<RecordingShim> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shim-faults-'));
+  const recordFile = path.join(dir, 'record.log');
+  const shim = await startTestShim({ db: stdioTestServer({ ...options, env: { SUITE_TOOLS: '1', RECORD_FILE: recordFile } }) });
+  return {
+    shim,
+    records: () => (existsSync(recordFile) ? readFileSync(recordFile, 'utf8').split('\n').filter(Boolean) : []),
+    async close() {
+      await shim.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('a stdio child killed with SIGKILL ten times under load', () => {
   const KILLS = 10;
   const WORKERS = 16;
-  let dir: string;
-  let recordFile: string;
+  let recording: RecordingShim;
   let shim: RunningShim;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'shim-faults-'));
-    recordFile = path.join(dir, 'record.log');
-    shim = await startTestShim({ db: stdioTestServer({ timeoutSeconds: 20, env: { SUITE_TOOLS: '1', RECORD_FILE: recordFile } }) });
+    recording = await startRecordingShim({ timeoutSeconds: 20 });
+    shim = recording.shim;
   });
-  afterAll(async () => {
-    await shim.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => recording?.close());
 
   test('no crash, no hang, OpenAI errors naming "db", every id run at most once, recovery', async () => {
     const started = performance.now();
@@ -104,7 +121,7 @@ describe('a stdio child killed with SIGKILL ten times under load', () => {
     const after = await send(shim.url, agent, { path: '/tools/record/chat/completions', headers: JSON_HEADERS, body: chat(JSON.stringify({ id: 'after' })) });
     expect(after.status).toBe(200);
 
-    const runs = histogram(readFileSync(recordFile, 'utf8').split('\n').filter(Boolean));
+    const runs = histogram(recording.records());
     const problems: string[] = [];
     for (const [id, answer] of answers) {
       const problem = answer.status === 200 ? undefined : failureProblem(answer, 'db', { ...MAY_HAVE_RUN_MUTATING, ...NOT_SENT });
@@ -407,5 +424,44 @@ describe('an older server that crashes while calls wait at its questions', () =>
     expect(again.status).toBe(200);
     expect(again.text).toContain('Please provide inputs');
     report('faults: older server killed with three questions held', { statuses: histogram(replies.map((reply) => reply.status)) });
+  });
+});
+
+describe('a reply that resumes a call held at an older server\'s question, then goes away', () => {
+  let recording: RecordingShim;
+  let shim: RunningShim;
+
+  beforeAll(async () => {
+    // One call at a time: a resumed call left running would hold the slot the next call needs.
+    recording = await startRecordingShim({ timeoutSeconds: 60, maxConcurrentCalls: 1, maxQueuedCalls: 0 });
+    shim = recording.shim;
+  });
+  afterAll(() => recording?.close());
+
+  const records = () => recording.records();
+
+  test('the resumed call is cancelled at the server, its slot is freed, and the next call runs', async () => {
+    const arguments_ = '{"id": "r1", "ms": 30000}';
+    const asked = await send(shim.url, agent, { path: '/tools/confirm_then_record/chat/completions', headers: JSON_HEADERS, body: chat(arguments_) });
+    expect(asked.status).toBe(200);
+    const question = (parseJson(asked.text) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+    expect(question).toContain('Go on with r1?');
+
+    const controller = new AbortController();
+    const messages = [{ role: 'user', content: arguments_ }, { role: 'assistant', content: question }, { role: 'user', content: '{"go": true}' }];
+    const reply = fetch(`${shim.url}/tools/confirm_then_record/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ messages }), signal: controller.signal }).catch((err: Error) => err);
+    await eventually(() => records().includes('started r1'));
+    const dropped = performance.now();
+    controller.abort();
+    expect(await reply).toMatchObject({ name: 'AbortError' });
+
+    // The server was told (notifications/cancelled) and stopped the work, long before its 30 s.
+    await eventually(() => records().includes('cancelled r1'), 10_000);
+    const stoppedMs = performance.now() - dropped;
+    const next = await send(shim.url, agent, { path: '/tools/echo/chat/completions', headers: JSON_HEADERS, body: chat('{"message": "after"}') });
+    expect(next.status).toBe(200);
+    expect(next.text).toContain('echo: after');
+    expect(records()).not.toContain('finished r1');
+    report('faults: a reply resuming a held call goes away', { 'cancelled at the server after (ms)': Math.round(stoppedMs), 'next call': next.status });
   });
 });

@@ -28,7 +28,7 @@ export function adapterRoutes(registry: ToolRegistry): Router {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new RequestError('The body must be {"arguments": {...}} with an object of arguments.', 'arguments', 'invalid_arguments');
     }
-    const result = await callTool(tool, checkedArguments(tool, args as Record<string, unknown>), abortOnClientClose(res));
+    const result = await callTool(tool, checkedArguments(tool, args as Record<string, unknown>), abortOnClientClose(res).signal);
     res.json(result);
   });
   return router;

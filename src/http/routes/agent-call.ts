@@ -50,7 +50,8 @@ export async function agentCall<R extends CallRequest>(agent: Agent, face: Face<
   const earlier: ChatCompletionMessageParam[] = !resume && continuation?.previousResponseId ? await responses.conversation(owner, continuation.previousResponseId) : [];
   const conversation = { instructions, messages: [...earlier, ...messages] };
   const tools = agentTools(agent, visibleTools(res, registry));
-  const signal = abortOnClientClose(res);
+  const abort = abortOnClientClose(res);
+  const { signal } = abort;
   const stored = continuation && { store: continuation.store, ...(continuation.previousResponseId ? { previousResponseId: continuation.previousResponseId } : {}) };
 
   /**
@@ -64,6 +65,7 @@ export async function agentCall<R extends CallRequest>(agent: Agent, face: Face<
     const reasoning = steps.map(stepLine).join('');
     const extras: AnswerExtras = { ...(reasoning ? { reasoning } : {}), ...(usage ? { usage } : {}), ...(stored ? { stored } : {}) };
     const asked = 'question' in outcome;
+    if (asked) outcome.question.stopsWith(() => abort.abort());
     const content = asked
       ? await askPerson(request, pendingQuestion(agent.name, outcome.tool.name, outcome.args, outcome.question, outcome.point), outcome.question, res, questions)
       : outcome.content;

@@ -24,7 +24,7 @@ export function openapiRoutes(registry: ToolRegistry, { secured }: { secured: bo
   router.post('/openapi/:name', async (req, res) => {
     const tool = findTool(visibleTools(res, registry), req.params.name);
     noteCall(res, tool);
-    const result = await callTool(tool, checkedArguments(tool, operationArguments(req.body), OPENAPI_PLACE), abortOnClientClose(res));
+    const result = await callTool(tool, checkedArguments(tool, operationArguments(req.body), OPENAPI_PLACE), abortOnClientClose(res).signal);
     if (result.isError) res.set('x-mcp-tool-error', 'true');
     res.type('json').send(operationAnswer(result, tool));
   });

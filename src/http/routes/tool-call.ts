@@ -37,7 +37,8 @@ interface Call {
  * with its question as an assistant turn, kept in the state store until the person's reply.
  */
 export async function toolCall<R extends CallRequest>(tool: RegisteredTool, face: Face<R>, request: R, res: Response, { keepAliveMs, llm, questions }: ToolCallContext): Promise<void> {
-  const signal = abortOnClientClose(res);
+  const abort = abortOnClientClose(res);
+  const { signal } = abort;
   const answered = request.reply ? await replyTo(tool.name, face, request, res, questions) : undefined;
   const call: Call = answered ? { args: answered.question.args, answers: answered.answers } : await argumentsForCall(tool, request.userText, face.place, llm, signal);
   log.debug('tool arguments', { tool: tool.name, arguments: call.args, derived: call.derived !== undefined, answers: call.answers !== undefined });
@@ -53,7 +54,10 @@ export async function toolCall<R extends CallRequest>(tool: RegisteredTool, face
   };
   /** The words sent back: the tool's result, rendered, or its question, kept until the reply. */
   const contentOf = async (answer: CallToolResult | ToolQuestion, started: boolean): Promise<string> => {
-    if (answer instanceof ToolQuestion) return askPerson(request, pendingQuestion(tool.name, tool.name, call.args, answer), answer, res, questions);
+    if (answer instanceof ToolQuestion) {
+      answer.stopsWith(() => abort.abort());
+      return askPerson(request, pendingQuestion(tool.name, tool.name, call.args, answer), answer, res, questions);
+    }
     if (answer.isError && !started) res.set('x-mcp-tool-error', 'true');
     return render(answer);
   };
