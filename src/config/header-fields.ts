@@ -8,9 +8,9 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const NOT_IN_VALUE = /[^\t\x20-\x7e\x80-\xff]/u;
 
 /**
- * The first header the config would send that HTTP cannot carry, described for the person who
- * wrote it; none when all can be sent. Values may be secrets: only the offending character and
- * its position are named, never the value.
+ * The first header the config would send, or expects a client to send (an API key), that HTTP
+ * cannot carry, described for the person who wrote it; none when all can be sent. Values may be
+ * secrets: only the offending character and its position are named, never the value.
  */
 export function headerFieldProblem(config: ShimConfig): string | undefined {
   for (const [server, entry] of Object.entries(config.mcpServers)) {
@@ -24,7 +24,13 @@ export function headerFieldProblem(config: ShimConfig): string | undefined {
   }
   const apiKey = config.llm?.apiKey;
   const problem = apiKey === undefined ? undefined : valueProblem(apiKey);
-  return problem ? `llm.apiKey (sent as "Authorization: Bearer …"): ${problem}` : undefined;
+  if (problem) return `llm.apiKey (sent as "Authorization: Bearer …"): ${problem}`;
+  // A key no client can send would answer every request with 401, as if it were wrong.
+  for (const [i, key] of (config.server.apiKeys ?? []).entries()) {
+    const keyProblem = valueProblem(typeof key === 'string' ? key : key.key);
+    if (keyProblem) return `server.apiKeys[${i}]${typeof key === 'string' ? '' : '.key'} (sent by clients as "Authorization: Bearer …"): ${keyProblem}`;
+  }
+  return undefined;
 }
 
 function valueProblem(value: string): string | undefined {

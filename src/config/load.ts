@@ -66,9 +66,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (agentNames.length > 0 && !config.llm) {
     throw new ConfigError(`agents.${agentNames[0]}: agents need an \`llm\` section (baseUrl, model) to think with`);
   }
-  const headerProblem = headerFieldProblem(config);
-  if (headerProblem) throw new ConfigError(headerProblem);
-  return {
+  const loaded: ShimConfig = {
     server: config.server ?? {},
     mcpServers: config.mcpServers,
     ...(config.tools ? { tools: config.tools } : {}),
@@ -76,6 +74,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
     ...(config.agents ? { agents: config.agents } : {}),
     ...(config.state ? { state: config.state } : {}),
   };
+  const headerProblem = headerFieldProblem(loaded);
+  if (headerProblem) throw new ConfigError(headerProblem);
+  return loaded;
 }
 
 function formatErrors(errors: ErrorObject[]): string {

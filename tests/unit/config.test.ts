@@ -91,6 +91,7 @@ mcpServers:
     expect(configError(() => parseConfig(yaml('rest'), { TOKEN: 'abc\ndef' }))).toMatch(/^mcpServers\.pg\.headers\.Authorization: character 11 is U\+000A, /);
     expect(configError(() => parseConfig('mcpServers:\n  pg: { type: rest, url: "http://db", headers: { "X Key": v } }\n', {}))).toMatch(/^mcpServers\.pg\.headers: "X Key" is not a header name/);
     expect(configError(() => parseConfig('mcpServers: {}\nllm: { baseUrl: "http://llm", model: m, apiKey: "k€y-12345" }\n', {}))).toMatch(/^llm\.apiKey \(sent as "Authorization: Bearer …"\): character 2 is "€" \(U\+20AC\)/);
+    expect(configError(() => parseConfig('server: { apiKeys: ["abcdefgh", { key: "naïve€key" }] }\nmcpServers: {}\n', {}))).toMatch(/^server\.apiKeys\[1\]\.key \(sent by clients as "Authorization: Bearer …"\): character 6 is "€" \(U\+20AC\)/);
     // Latin-1 is sent as it is (obs-text): such a value loads.
     expect(parseConfig(yaml('rest'), { TOKEN: 'café\tx' }).mcpServers.pg).toMatchObject({ headers: { Authorization: 'Bearer café\tx' } });
   });
