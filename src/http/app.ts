@@ -81,7 +81,7 @@ export function createApp(registry: ToolRegistry, { keepAliveMs = 15_000, apiKey
   if (reload && hasAdminKey(apiKeys)) app.use(adminRoutes(reload));
   if (metrics) app.use(metricsRoutes(metrics));
   app.use(litellmRoutes(registry, agents));
-  app.use(storedResponseRoutes(responses));
+  app.use(storedResponseRoutes(responses, questions));
   app.use(unsupportedRoutes(registry, agents));
   app.use(routeNotFound());
   app.use(errorHandler());

@@ -262,6 +262,20 @@ describe("an agent's tool asks: the question goes to the person through the agen
     expect(llm.requests).toHaveLength(2);
     expect(await client.responses.retrieve(asked.id)).toEqual(asked);
   });
+
+  test('deleting the answer that asked closes its question: a reply to it runs nothing', async () => {
+    const { llm } = agents;
+    llm.requests.length = 0;
+    llm.reply({ toolCalls: [{ name: 'delete_rows', arguments: { table: 'logs' } }] });
+    const client = agents.client();
+    const asked = await client.responses.create({ model: 'janitor', input: 'Empty the logs table.' });
+    expect(asked.output_text).toContain('Delete every row of "logs"?');
+    expect(await client.responses.delete(asked.id)).toMatchObject({ id: asked.id, deleted: true });
+    await expect(client.responses.retrieve(asked.id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.responses.create({ model: 'janitor', input: 'yes', previous_response_id: asked.id })).rejects.toMatchObject({ status: 400, code: 'question_closed' });
+    expect(llm.requests).toHaveLength(1);
+    expect(record.lines()).not.toContain('deleted logs');
+  });
 });
 
 describe('with Redis, a 2026-07-28 question asked through one replica is answered through another', () => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { StoredResponses } from '../../agents/stored-responses.js';
 import { RequestError } from '../../errors.js';
+import type { PendingQuestions } from '../../questions/pending-questions.js';
 import { ownerOf } from '../auth.js';
 
 const RESPONSE_BY_ID = ['/responses/:id', '/v1/responses/:id', '/tools/:name/responses/:id', '/tools/:name/v1/responses/:id'];
@@ -9,9 +10,10 @@ const RESPONSE_BY_ID = ['/responses/:id', '/v1/responses/:id', '/tools/:name/res
  * `GET` and `DELETE /responses/{id}`, also under a model (LiteLLM sends them to the `api_base` of
  * the deployment that made the response). The caller's own stored responses only: another key's
  * id is a 404 like an unknown one. Nothing runs in the background, so `cancel` and `input_items`
- * are a 400.
+ * are a 400. Deleting an agent's answer that asked a question closes the question too: nothing
+ * goes on from a deleted response.
  */
-export function storedResponseRoutes(responses: StoredResponses): Router {
+export function storedResponseRoutes(responses: StoredResponses, questions: PendingQuestions): Router {
   const router = Router();
   router.get(RESPONSE_BY_ID, async (req, res) => {
     res.json(await responses.retrieve(ownerOf(res), String(req.params.id)));
@@ -19,6 +21,7 @@ export function storedResponseRoutes(responses: StoredResponses): Router {
   router.delete(RESPONSE_BY_ID, async (req, res) => {
     const id = String(req.params.id);
     await responses.delete(ownerOf(res), id);
+    await questions.claim(ownerOf(res), id);
     res.json({ id, object: 'response', deleted: true });
   });
   router.all(
