@@ -20,8 +20,9 @@ export function storedResponseRoutes(responses: StoredResponses, questions: Pend
   });
   router.delete(RESPONSE_BY_ID, async (req, res) => {
     const id = String(req.params.id);
-    await responses.delete(ownerOf(res), id);
-    await questions.claim(ownerOf(res), id);
+    const owner = ownerOf(res);
+    await responses.delete(owner, id);
+    await questions.claim(owner, id);
     res.json({ id, object: 'response', deleted: true });
   });
   router.all(
